@@ -1,0 +1,3 @@
+"""Privet: privacy operations as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,43 @@
+"""The workspace: a folder holding the manifest (``privacy/*.yaml``) and Privet's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from privet.config import Settings
+from privet.kit.errors import WorkspaceError
+from privet.manifest.loader import load_manifest
+from privet.manifest.schema import Manifest
+
+MANIFEST_FOLDER = "privacy"
+MANIFEST_FILE = "privet.yaml"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    settings: Settings
+
+    @classmethod
+    def find(cls, directory: Path | None = None, settings: Settings | None = None) -> Workspace:
+        """``directory`` if given, else ``PRIVET_DIR``, else the current directory."""
+        settings = settings or Settings()
+        root = (directory or settings.dir or Path.cwd()).resolve()
+        if not root.is_dir():
+            raise WorkspaceError(f"workspace folder {root} does not exist",
+                                 hint="pass --dir, set PRIVET_DIR, or run `privet demo`")
+        return cls(root, settings)
+
+    @property
+    def manifest_path(self) -> Path:
+        if self.settings.manifest is not None:
+            return self.root / self.settings.manifest
+        folder = self.root / MANIFEST_FOLDER
+        if folder.is_dir() or not (self.root / MANIFEST_FILE).exists():
+            return folder
+        return self.root / MANIFEST_FILE
+
+    def load_manifest(self) -> Manifest:
+        """Load the manifest; raises ``ManifestError`` with every located problem."""
+        return load_manifest(self.manifest_path, root=self.root)

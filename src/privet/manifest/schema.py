@@ -1,0 +1,573 @@
+"""The manifest: a company's privacy promises as data.
+
+One pydantic model per section. Every field has a description: they become the JSON
+Schema (``privet manifest schema``) and the manifest reference in docs/manifest.md.
+Cross-references (a purpose naming a processor, a retention rule naming a table) are
+checked by the lint rules, which can point at both ends; the models check shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
+
+from privet.kit.durations import Duration
+from privet.manifest.conditions import Condition
+from privet.manifest.geography import REGIONS, is_country
+from privet.manifest.source import Location, SourceMap
+from privet.manifest.taxonomy import Taxonomy, TaxonomyTerm, is_personal
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _country(code: str) -> str:
+    if not is_country(code):
+        raise ValueError(f"`{code}` is not an ISO 3166-1 alpha-2 country code (e.g. FR, DE, US)")
+    return code
+
+
+def _region(code: str) -> str:
+    if code not in REGIONS and not is_country(code):
+        raise ValueError(f"`{code}` is neither a region ({', '.join(REGIONS)}) nor a country code")
+    return code
+
+
+Key = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$"),
+    Field(description="An identifier: lower case letters, digits and underscores."),
+]
+TaxonomyKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"),
+    Field(description="A taxonomy key, dotted: `user.contact.email`."),
+]
+SqlName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$"),
+    Field(description="A table or column name, optionally schema-qualified (`public.orders`)."),
+]
+Country = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    AfterValidator(_country),
+    Field(description="ISO 3166-1 alpha-2 country code, e.g. `FR`."),
+]
+Region = Annotated[
+    str,
+    AfterValidator(_region),
+    Field(description="`EU`, `EEA` or an ISO 3166-1 alpha-2 country code."),
+]
+Email = Annotated[
+    str,
+    StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    Field(description="An email address."),
+]
+
+
+class LegalBasis(StrEnum):
+    """Art. 6(1) GDPR lawful bases."""
+
+    consent = "consent"
+    contract = "contract"
+    legal_obligation = "legal_obligation"
+    vital_interest = "vital_interest"
+    public_task = "public_task"
+    legitimate_interest = "legitimate_interest"
+
+
+class SpecialCategoryCondition(StrEnum):
+    """Art. 9(2) GDPR conditions for processing special categories."""
+
+    explicit_consent = "explicit_consent"
+    employment_social_security = "employment_social_security"
+    vital_interests = "vital_interests"
+    not_for_profit_body = "not_for_profit_body"
+    made_public_by_subject = "made_public_by_subject"
+    legal_claims = "legal_claims"
+    substantial_public_interest = "substantial_public_interest"
+    health_or_social_care = "health_or_social_care"
+    public_health = "public_health"
+    archiving_research_statistics = "archiving_research_statistics"
+
+
+class Jurisdiction(StrEnum):
+    gdpr = "gdpr"
+    uk_gdpr = "uk_gdpr"
+    swiss_fadp = "swiss_fadp"
+    ccpa = "ccpa"
+    lgpd = "lgpd"
+    pipeda = "pipeda"
+
+
+class Role(StrEnum):
+    controller = "controller"
+    processor = "processor"
+    both = "both"
+
+
+class ConsentChannel(StrEnum):
+    """Where consent is captured."""
+
+    banner = "banner"
+    signup_form = "signup_form"
+    preference_center = "preference_center"
+    double_opt_in = "double_opt_in"
+    api = "api"
+    in_app = "in_app"
+
+
+class ValueType(StrEnum):
+    """Kinds of values the discovery scan recognises (and a promise can forbid)."""
+
+    email = "email"
+    phone = "phone"
+    ip_address = "ip_address"
+    payment_card = "payment_card"
+    iban = "iban"
+    bic = "bic"
+    national_id = "national_id"
+    vat_number = "vat_number"
+    passport = "passport"
+    date_of_birth = "date_of_birth"
+    postal_address = "postal_address"
+    gps_coordinates = "gps_coordinates"
+    mac_address = "mac_address"
+    person_name = "person_name"
+    special_category = "special_category"
+
+
+class CookieCategory(StrEnum):
+    necessary = "necessary"
+    preferences = "preferences"
+    functional = "functional"
+    analytics = "analytics"
+    marketing = "marketing"
+
+
+class ProcessorRole(StrEnum):
+    subprocessor = "subprocessor"
+    third_party_controller = "third_party_controller"
+    joint_controller = "joint_controller"
+    public_authority = "public_authority"
+
+
+class TransferMechanism(StrEnum):
+    """Art. 44-49 GDPR: how a transfer outside the EEA is made lawful."""
+
+    adequacy = "adequacy"
+    scc = "scc"
+    bcr = "bcr"
+    dpf = "dpf"
+    derogation = "derogation"
+
+
+class FieldErasureStrategy(StrEnum):
+    """How one field is erased when its row is kept."""
+
+    nullify = "nullify"
+    fixed = "fixed"
+    hash = "hash"
+    random = "random"
+    keep = "keep"
+
+
+class TableErasure(StrEnum):
+    """What an erasure does to a person's rows in a table."""
+
+    delete_row = "delete_row"
+    mask = "mask"
+
+
+class RetentionAction(StrEnum):
+    delete = "delete"
+    anonymise = "anonymise"
+    anonymise_then_delete = "anonymise_then_delete"
+
+
+# ---------------------------------------------------------------------------- organization
+
+
+class Contact(_Section):
+    name: str | None = Field(None, description="Person or office.")
+    email: Email | None = Field(None, description="Where people write.")
+    phone: str | None = Field(None, description="Telephone, international format.")
+    address: str | None = Field(None, description="Postal address.")
+
+
+class Organization(_Section):
+    """The controller: who answers for the processing."""
+
+    name: str = Field(description="Trading name, as the policy says it.")
+    legal_name: str | None = Field(None, description="Registered legal name, if different.")
+    address: str = Field(description="Registered postal address.")
+    country: Country = Field(description="Country of establishment.")
+    website: str | None = Field(None, description="Public website.")
+    contact: Contact = Field(description="Privacy contact (an email at least).")
+    dpo: Contact | None = Field(None, description="Data protection officer, if appointed.")
+    eu_representative: Contact | None = Field(
+        None, description="Art. 27 GDPR representative, for a controller outside the EU."
+    )
+    uk_representative: Contact | None = Field(None, description="UK GDPR Art. 27 representative.")
+    jurisdictions: list[Jurisdiction] = Field(
+        default_factory=lambda: [Jurisdiction.gdpr], description="Laws the company answers to."
+    )
+    supervisory_authority: str | None = Field(
+        None, description="Lead supervisory authority (e.g. CNIL, ICO)."
+    )
+    response_deadline: Duration = Field(
+        default_factory=lambda: Duration.parse("30d"),
+        description="Time to answer a data subject request (GDPR: one month).",
+    )
+    extension_limit: Duration = Field(
+        default_factory=lambda: Duration.parse("2mo"),
+        description="Longest extension of a request's deadline (GDPR Art. 12(3): two months).",
+    )
+    role: Role = Field(Role.controller, description="Controller, processor, or both.")
+
+
+# ---------------------------------------------------------------------------- taxonomy
+
+
+class TaxonomyEntry(_Section):
+    key: TaxonomyKey = Field(description="Dotted key, e.g. `user.tenant_database`.")
+    name: str = Field(description="Human name.")
+    description: str = Field("", description="What it covers.")
+
+
+class TaxonomyExtension(_Section):
+    """Keys the company adds to fideslang's default vocabulary."""
+
+    data_categories: list[TaxonomyEntry] = Field(default_factory=list)
+    data_uses: list[TaxonomyEntry] = Field(default_factory=list)
+    data_subjects: list[TaxonomyEntry] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- purposes
+
+
+class Purpose(_Section):
+    """Why personal data is processed, on which basis, for how long."""
+
+    name: str = Field(description="Short human name, used in documents.")
+    description: str | None = Field(None, description="What is done, in plain words.")
+    data_use: TaxonomyKey = Field(description="fideslang data use, e.g. `essential.service`.")
+    legal_basis: LegalBasis | None = Field(None, description="Art. 6 lawful basis.")
+    legitimate_interest: str | None = Field(
+        None, description="The interest pursued, required with `legitimate_interest`."
+    )
+    special_category_condition: SpecialCategoryCondition | None = Field(
+        None, description="Art. 9(2) condition, required when a special category is processed."
+    )
+    data_categories: list[TaxonomyKey] = Field(default_factory=list)
+    data_subjects: list[TaxonomyKey] = Field(default_factory=list)
+    retention: Duration | None = Field(None, description="How long data for this purpose is kept.")
+    retention_note: str | None = Field(
+        None, description="When the period starts, in words (e.g. `after account closure`)."
+    )
+    consent_capture: list[ConsentChannel] = Field(
+        default_factory=list, description="Where consent is asked, for consent-based purposes."
+    )
+
+
+# ---------------------------------------------------------------------------- promises
+
+
+class NeverCollect(_Section):
+    categories: list[TaxonomyKey] = Field(min_length=1)
+    subjects: list[TaxonomyKey] = Field(
+        default_factory=list, description="Only from these subjects; empty means from anyone."
+    )
+    statement: str | None = Field(None, description="The promise as the policy words it.")
+
+
+class NeverStore(_Section):
+    values: list[ValueType] = Field(min_length=1, description="Value kinds never stored.")
+    statement: str | None = None
+
+
+class NeverUse(_Section):
+    categories: list[TaxonomyKey] = Field(min_length=1)
+    uses: list[TaxonomyKey] = Field(min_length=1, description="Data uses these never serve.")
+    statement: str | None = None
+
+
+class DataResidency(_Section):
+    regions: list[Region] = Field(min_length=1, description="Where the data stays.")
+    categories: list[TaxonomyKey] = Field(
+        default_factory=list, description="Which data; empty means all personal data."
+    )
+    statement: str | None = None
+
+
+class Promises(_Section):
+    """Negative commitments, checked by lint and by the discovery scan."""
+
+    never_collect: list[NeverCollect] = Field(default_factory=list)
+    never_store: list[NeverStore] = Field(default_factory=list)
+    never_use: list[NeverUse] = Field(default_factory=list)
+    data_residency: list[DataResidency] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- datastores
+
+
+class FieldErasure(_Section):
+    strategy: FieldErasureStrategy
+    value: str | int | float | bool | None = Field(None, description="The value, for `fixed`.")
+
+    @model_validator(mode="after")
+    def _value_for_fixed(self) -> FieldErasure:
+        if self.strategy is FieldErasureStrategy.fixed and self.value is None:
+            raise ValueError("the `fixed` strategy needs a `value`")
+        return self
+
+
+def _erasure_shorthand(value: Any) -> Any:
+    return {"strategy": value} if isinstance(value, str) else value
+
+
+class DataField(_Section):
+    """A column and what it holds."""
+
+    categories: list[TaxonomyKey] = Field(default_factory=list)
+    identity: Key | None = Field(
+        None, description="This column identifies a person: `email`, `phone`, `user_id`..."
+    )
+    erasure: Annotated[FieldErasure | None, Field(None)] = None
+    description: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "erasure" in data:
+            return {**data, "erasure": _erasure_shorthand(data["erasure"])}
+        return data
+
+    @property
+    def is_personal(self) -> bool:
+        return self.identity is not None or any(is_personal(c) for c in self.categories)
+
+
+class Reference(_Section):
+    """A link between tables that the database does not declare as a foreign key."""
+
+    field: SqlName = Field(description="Column of this table.")
+    to: str = Field(
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]*\.){1,3}[A-Za-z_][A-Za-z0-9_$]*$",
+        description="`table.column`, or `datastore.table.column` across datastores.",
+    )
+    description: str | None = None
+
+
+class LegalHold(_Section):
+    """Rows that must be kept (e.g. invoices for tax law) even when a person asks for erasure."""
+
+    reason: str = Field(description="Why, in words a person understands.")
+    law: str | None = Field(None, description="The legal requirement, e.g. `Code de commerce`.")
+    period: Duration = Field(description="How long the rows are held.")
+    from_field: SqlName = Field(alias="from", description="Column the period counts from.")
+    where: Condition | None = Field(None, description="Only rows matching this condition.")
+    keep_fields: list[SqlName] = Field(
+        default_factory=list,
+        description="Fields the law needs; the table's other personal fields are still erased.",
+    )
+
+
+class Table(_Section):
+    description: str | None = None
+    data_subjects: list[TaxonomyKey] = Field(default_factory=list)
+    erasure: TableErasure = Field(
+        TableErasure.mask, description="Erasure deletes a person's rows, or masks their fields."
+    )
+    fields: dict[SqlName, DataField] = Field(default_factory=dict)
+    references: list[Reference] = Field(default_factory=list)
+    legal_holds: dict[Key, LegalHold] = Field(default_factory=dict)
+
+    @property
+    def categories(self) -> set[str]:
+        return {c for f in self.fields.values() for c in f.categories}
+
+    @property
+    def holds_personal_data(self) -> bool:
+        return any(f.is_personal for f in self.fields.values())
+
+
+class Datastore(_Section):
+    """A real database of the company."""
+
+    name: str | None = Field(None, description="Human name.")
+    description: str | None = None
+    url: str = Field(
+        description="SQLAlchemy URL; `${ENV_VAR}` is resolved when connecting, so secrets "
+        "stay out of the manifest. A relative SQLite path is relative to the workspace."
+    )
+    location: Country = Field(description="Country where the data is hosted.")
+    hosted_by: Key | None = Field(None, description="The processor that hosts it, if any.")
+    tables: dict[SqlName, Table] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- retention
+
+
+class RetentionRule(_Section):
+    """How long rows are kept, and what happens to them after."""
+
+    description: str | None = None
+    statement: str | None = Field(None, description="The promise as the policy words it.")
+    datastore: Key | None = Field(None, description="Needed when there are several datastores.")
+    table: SqlName | None = Field(None, description="The table; or give `categories`.")
+    categories: list[TaxonomyKey] = Field(
+        default_factory=list, description="Resolved to every table holding these categories."
+    )
+    period: Duration
+    from_field: SqlName = Field(alias="from", description="Column the period counts from.")
+    where: Condition | None = Field(None, description="Only rows matching this condition.")
+    grace: Duration | None = Field(None, description="Extra time after the period.")
+    action: RetentionAction = RetentionAction.delete
+    delete_after: Duration | None = Field(
+        None, description="For `anonymise_then_delete`: time from anonymisation to deletion."
+    )
+    exempt_legal_holds: bool = Field(True, description="Skip rows under a legal hold.")
+    exempt_open_requests: bool = Field(True, description="Skip rows of people with open requests.")
+
+    @model_validator(mode="after")
+    def _target(self) -> RetentionRule:
+        if (self.table is None) == (not self.categories):
+            raise ValueError("give either `table` or `categories`, not both and not neither")
+        if (self.action is RetentionAction.anonymise_then_delete) != (self.delete_after is not None):
+            raise ValueError("`delete_after` goes with, and only with, `anonymise_then_delete`")
+        return self
+
+
+# ---------------------------------------------------------------------------- recipients
+
+
+class Transfer(_Section):
+    mechanism: TransferMechanism
+    scc_module: Literal[1, 2, 3, 4] | None = Field(None, description="SCC module (2021/914).")
+    derogation: str | None = Field(None, description="The Art. 49 ground, for `derogation`.")
+    note: str | None = None
+
+
+class Processor(_Section):
+    """A subprocessor or another recipient of personal data."""
+
+    name: str
+    role: ProcessorRole = ProcessorRole.subprocessor
+    service: str = Field(description="What it does for the company, in words.")
+    purposes: list[Key] = Field(default_factory=list, description="Purposes it serves.")
+    data_categories: list[TaxonomyKey] = Field(default_factory=list)
+    data_subjects: list[TaxonomyKey] = Field(default_factory=list)
+    country: Country = Field(description="Where it processes the data.")
+    transfer: Transfer | None = Field(None, description="Needed when the country is outside the EEA.")
+    website: str | None = None
+    dpa: str | None = Field(None, description="Where the data processing agreement is.")
+
+
+# ---------------------------------------------------------------------------- cookies
+
+
+class Cookie(_Section):
+    name: str | None = Field(None, description="Exact name; or give `pattern`.")
+    pattern: str | None = Field(None, description="Glob pattern, e.g. `_ga_*`.")
+    provider: str = Field("first_party", description="`first_party` or a processor key.")
+    category: CookieCategory
+    purpose: str = Field(description="What it is for, in words.")
+    lifetime: Duration | Literal["session"] = Field(description="`session` or a duration.")
+
+    @model_validator(mode="after")
+    def _one_name(self) -> Cookie:
+        if (self.name is None) == (self.pattern is None):
+            raise ValueError("give either `name` or `pattern`")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.pattern or ""
+
+
+# ---------------------------------------------------------------------------- the rest
+
+
+class SecurityMeasure(_Section):
+    name: str
+    description: str | None = None
+
+
+class AutomatedDecision(_Section):
+    """Art. 22 GDPR: decisions based solely on automated processing, or profiling."""
+
+    name: str
+    description: str
+    legal_basis: Literal["contract", "law", "explicit_consent"]
+    logic: str = Field(description="Meaningful information about the logic involved.")
+    consequences: str = Field(description="Significance and envisaged consequences.")
+    profiling: bool = False
+    safeguards: list[str] = Field(default_factory=list)
+
+
+class PolicyMeta(_Section):
+    version: str = Field(description="Version of the policy, e.g. `2024-03`.")
+    effective_date: date
+    notice_period: Duration | None = Field(
+        None, description="Notice given before a material change takes effect."
+    )
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]] = Field(
+        default_factory=lambda: ["en"], description="Languages documents are published in."
+    )
+
+
+class Manifest(_Section):
+    """Everything a privacy policy promises, in one document."""
+
+    version: Literal[1] = Field(1, description="Manifest format version.")
+    organization: Organization
+    taxonomy: TaxonomyExtension = Field(default_factory=TaxonomyExtension)
+    purposes: dict[Key, Purpose] = Field(default_factory=dict)
+    promises: Promises = Field(default_factory=Promises)
+    datastores: dict[Key, Datastore] = Field(default_factory=dict)
+    retention: dict[Key, RetentionRule] = Field(default_factory=dict)
+    processors: dict[Key, Processor] = Field(default_factory=dict)
+    cookies: list[Cookie] = Field(default_factory=list)
+    security_measures: list[SecurityMeasure] = Field(default_factory=list)
+    automated_decisions: list[AutomatedDecision] = Field(
+        default_factory=list, description="Empty: no solely automated decisions, no profiling."
+    )
+    policy: PolicyMeta
+
+    _source: SourceMap = PrivateAttr(default_factory=SourceMap)
+
+    def locate(self, *path: str | int, key: bool = False) -> Location | None:
+        """Where ``path`` (e.g. ``"purposes", "newsletter"``) is written in the manifest files."""
+        return self._source.locate(path, key=key)
+
+    @cached_property
+    def taxonomy_index(self) -> Taxonomy:
+        def terms(entries: list[TaxonomyEntry]) -> list[TaxonomyTerm]:
+            return [TaxonomyTerm(e.key, e.name, e.description, custom=True) for e in entries]
+
+        return Taxonomy.build({
+            "data_category": terms(self.taxonomy.data_categories),
+            "data_use": terms(self.taxonomy.data_uses),
+            "data_subject": terms(self.taxonomy.data_subjects),
+        })
+
+    def tables(self) -> list[tuple[str, str, Table]]:
+        """Every (datastore key, table name, table)."""
+        return [(d, t, table) for d, store in self.datastores.items()
+                for t, table in store.tables.items()]
