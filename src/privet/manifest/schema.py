@@ -418,6 +418,10 @@ class Datastore(_Section):
     )
     location: Country = Field(description="Country where the data is hosted.")
     hosted_by: Key | None = Field(None, description="The processor that hosts it, if any.")
+    backup_retention: Duration | None = Field(
+        None, description="How long backups keep data deleted from the live database; erasures "
+        "are recorded in the erasure ledger so they can be replayed after a restore."
+    )
     tables: dict[SqlName, Table] = Field(default_factory=dict)
 
 

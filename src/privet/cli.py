@@ -1,0 +1,31 @@
+"""The `privet` command: each domain mounts its commands here."""
+
+from __future__ import annotations
+
+import typer
+
+from privet.manifest.cli import check, manifest_app
+
+app = typer.Typer(
+    name="privet",
+    help="Privet: privacy operations as code. Declare, check, publish, verify, serve.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("check")(check)
+app.add_typer(manifest_app, name="manifest")
+
+
+def _mount_optional() -> None:
+    """Commands whose domains are optional installs are mounted when importable."""
+    from privet.datastores.cli import init
+    from privet.demo.cli import demo
+
+    app.command("init")(init)
+    app.command("demo")(demo)
+
+
+try:
+    _mount_optional()
+except ImportError:  # pragma: no cover - during development a domain may be absent
+    pass
