@@ -7,13 +7,18 @@ from functools import cache
 import pycountry
 
 EU = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+    [
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+        "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    ]
 )
 EEA = EU | {"IS", "LI", "NO"}
 # Countries with a European Commission adequacy decision (Art. 45 GDPR). The United States
 # is adequate only for organisations certified under the EU-US Data Privacy Framework,
 # which the manifest states as the `dpf` mechanism, so it is not listed here.
-ADEQUATE = frozenset("AD AR CA CH FO GB GG IL IM JE JP KR NZ UY".split())
+ADEQUATE = frozenset(
+    ["AD", "AR", "CA", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "UY"]
+)
 REGIONS = {"EU": EU, "EEA": EEA}
 
 

@@ -53,6 +53,8 @@ def load_manifest(
         for e in source_errors
     ]
     diagnostics.extend(_vocabulary_diagnostics(data, source))
+    if any(e.fatal for e in source_errors):
+        raise ManifestError(diagnostics)
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
@@ -76,7 +78,7 @@ def _shape_diagnostics(exc: ValidationError, data: Any, source: SourceMap) -> li
         if (path, kind) in seen or (kind != "missing" and any(p == path for p, _ in seen)):
             continue  # one message per place: a union reports once per branch
         seen.add((path, kind))
-        result.append(_describe(error, path, source))
+        result.append(_describe(error, path, source, _value_at(data, path)))
     return result
 
 
@@ -85,10 +87,9 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> PathKey:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
             path.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and _is_branch_name(part):
@@ -110,7 +111,16 @@ def _dotted(path: PathKey) -> str:
     return text or "(top level)"
 
 
-def _describe(error: Any, path: PathKey, source: SourceMap) -> Diagnostic:
+def _value_at(data: Any, path: PathKey) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _describe(error: Any, path: PathKey, source: SourceMap, value: Any) -> Diagnostic:
     kind = error["type"]
     where = _dotted(path)
     if kind == "extra_forbidden":
@@ -130,7 +140,7 @@ def _describe(error: Any, path: PathKey, source: SourceMap) -> Diagnostic:
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
-    hint: str | None = None
+    hint = None
     if kind in {"enum", "literal_error"}:
         expected = [s.strip(" '\"") for s in re.split(r",| or ", error["ctx"]["expected"])]
         expected = [e for e in expected if e]
@@ -140,8 +150,9 @@ def _describe(error: Any, path: PathKey, source: SourceMap) -> Diagnostic:
         hint = f"did you mean `{close[0]}`?" if close else None
     elif kind == "string_pattern_mismatch":
         message = f"`{error.get('input')}` is not a valid value here ({error['ctx']['pattern']})"
-    return Diagnostic(LOADER_RULE, Severity.error, f"{where}: {message}",
-                      source.locate(path), hint)
+    # A rule about a whole mapping (`table` or `categories`) points at the mapping's key.
+    location = source.locate(path, key=isinstance(value, dict))
+    return Diagnostic(LOADER_RULE, Severity.error, f"{where}: {message}", location, hint)
 
 
 def _allowed_keys(path: PathKey) -> list[str]:
@@ -221,7 +232,9 @@ _WORD_OF: dict[TaxonomyKind, str] = {
 
 
 def _matches(path: PathKey, pattern: tuple[str, ...]) -> bool:
-    return len(path) == len(pattern) and all(p == "*" or p == k for k, p in zip(path, pattern))
+    return len(path) == len(pattern) and all(
+        p in ("*", k) for k, p in zip(path, pattern, strict=True)
+    )
 
 
 def taxonomy_references(data: Any) -> Iterator[tuple[PathKey, TaxonomyKind, str]]:

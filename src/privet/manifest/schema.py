@@ -453,7 +453,8 @@ class RetentionRule(_Section):
     def _target(self) -> RetentionRule:
         if (self.table is None) == (not self.categories):
             raise ValueError("give either `table` or `categories`, not both and not neither")
-        if (self.action is RetentionAction.anonymise_then_delete) != (self.delete_after is not None):
+        staged = self.action is RetentionAction.anonymise_then_delete
+        if staged != (self.delete_after is not None):
             raise ValueError("`delete_after` goes with, and only with, `anonymise_then_delete`")
         return self
 
@@ -478,7 +479,9 @@ class Processor(_Section):
     data_categories: list[TaxonomyKey] = Field(default_factory=list)
     data_subjects: list[TaxonomyKey] = Field(default_factory=list)
     country: Country = Field(description="Where it processes the data.")
-    transfer: Transfer | None = Field(None, description="Needed when the country is outside the EEA.")
+    transfer: Transfer | None = Field(
+        None, description="Needed when the country is outside the EEA."
+    )
     website: str | None = None
     dpa: str | None = Field(None, description="Where the data processing agreement is.")
 

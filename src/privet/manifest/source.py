@@ -39,6 +39,7 @@ class SourceError:
     location: Location
     message: str
     hint: str | None = None
+    fatal: bool = False  # the file could not be read whole: later checks would only add noise
 
 
 @dataclass
@@ -160,9 +161,9 @@ def read_yaml(text: str, file: str, environ: dict[str, str] | None = None) -> tu
         location = _mark(file, mark) if mark else Location(file, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         return None, [SourceError(location, f"YAML syntax error: {problem}",
-                                  "check the indentation and quoting on this line")]
+                                  "check the indentation and quoting on this line", fatal=True)]
     except yaml.YAMLError as exc:
-        return None, [SourceError(Location(file, 1, 1), f"YAML error: {exc}")]
+        return None, [SourceError(Location(file, 1, 1), f"YAML error: {exc}", fatal=True)]
     finally:
         loader.dispose()
 
@@ -223,15 +224,17 @@ def read_manifest_sources(
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            errors.append(SourceError(Location(shown, 1, 1), f"cannot read the file: {exc}"))
+            errors.append(SourceError(Location(shown, 1, 1), f"cannot read the file: {exc}",
+                                      fatal=True))
             continue
         node, file_errors = read_yaml(text, shown, environ)
         errors.extend(file_errors)
         if node is None:
             continue
         if not isinstance(node.value, dict):
-            errors.append(SourceError(node.location, "a manifest file must be a mapping of sections",
-                                      "start with e.g. `organization:` or `purposes:`"))
+            errors.append(SourceError(node.location,
+                                      "a manifest file must be a mapping of sections",
+                                      "start with e.g. `organization:` or `purposes:`", fatal=True))
             continue
         if merged is None:
             merged = node

@@ -1,0 +1,70 @@
+"""`privet demo`: build the Nuage Cloud demo workspace and show where to go next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from privet.demo.workspace import build_demo_workspace
+from privet.kit.cli import console, reports_errors
+from privet.kit.workspace import Workspace
+from privet.manifest.diagnostics import Severity
+from privet.manifest.lint import lint
+
+DEFAULT_DIR = Path("privet-demo")
+
+
+@reports_errors
+def demo(
+    dir: Annotated[Path, typer.Option("--dir", envvar="PRIVET_DIR",
+                                      help="Where to build the demo workspace.")] = DEFAULT_DIR,
+    subjects: Annotated[int, typer.Option("--subjects", min=10, max=5_000_000,
+                                          help="People in the synthetic database.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed builds the same data.")]
+    = 42,
+    no_serve: Annotated[bool, typer.Option("--no-serve",
+                                           help="Only build the workspace (for scripts).")]
+    = False,
+) -> None:
+    """Build a demo workspace: a SaaS company's manifest and its synthetic database."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(f"building {table}", total=total)
+            bar.update(tasks[table], completed=done)
+
+        built = build_demo_workspace(dir, subjects=subjects, seed=seed, progress=progress)
+    workspace = Workspace.find(built.root)
+    diagnostics = lint(workspace.load_manifest())
+    errors = sum(d.severity is Severity.error for d in diagnostics)
+    rows = sum(built.database.row_counts.values())
+    console.print(f"[bold green]Demo workspace ready[/] in {built.root}")
+    console.print(f"  manifest   {built.root / 'privacy'} ({len(built.manifest_files)} files)")
+    console.print(f"  database   {built.database.path} ({subjects:,} people, {rows:,} rows in "
+                  f"{len(built.database.row_counts)} tables, {built.database.seconds:.1f} s)")
+    console.print(f"  check      {errors} error(s), {len(diagnostics) - errors} other finding(s)")
+    shown = built.root if dir.is_absolute() else dir
+    console.print(f"""
+[bold]A five-minute tour[/]
+  privet check --dir {shown}               lint the manifest (exit 1 on errors)
+  privet check --dir {shown} --connect     also hold it against the live database
+  privet check --dir {shown} --format json for CI
+  privet manifest schema > privet.schema.json   JSON Schema for your editor
+  privet init --from-db sqlite:///{built.database.path}   scaffold a datastore section
+Open {shown}/privacy/*.yaml: each promise of the policy is a line you can change; break one
+(delete a `legal_basis:`) and run `privet check` again.""", highlight=False)
+    if not no_serve:
+        console.print("\n(The web server arrives with the server issue; this build is complete.)")
