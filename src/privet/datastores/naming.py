@@ -20,7 +20,7 @@ from typing import Literal
 
 from privet.manifest.taxonomy import is_personal
 
-Context = Literal["any", "people", "address"]
+Context = Literal["any", "people", "place", "address"]
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ _NUMBER = ("number", "no", "nr", "num", "nbr")
 
 
 def _expand(spec: str) -> list[tuple[str, ...]]:
-    """``"phone#"`` → phone, phone number, phone no...; ``"first name"`` → (first, name)."""
+    """``"phone#"`` → phone number, phone no, phone nr...; ``"first name"`` → (first, name)."""
     words = tuple(spec.rstrip("#").split())
     if spec.endswith("#"):
-        return [words, *((*words, n) for n in _NUMBER)]
+        return [(*words, n) for n in _NUMBER]
     return [words]
 
 
@@ -91,18 +91,18 @@ _HASHED_WORDS = frozenset("""
 """.split())
 
 _RULES: tuple[_Rule, ...] = (
-    # names of a thing that happen to end like a personal word
-    _rule("last login, first login, failed login, login attempt, login count", whole=False),
+    # things about a personal word rather than the word itself
+    _rule("last login, first login, failed login, login attempt, login count"),
     # contact
     _rule("email, emails, email address, email addr, e mail, e mail address, emailaddress, "
           "mail address", "user.contact.email", identity="email"),
     _rule("mail", "user.contact.email", identity="email", whole=True),
-    _rule("phone#, phones, phonenumber, mobile#, mobile phone#, mobilephone, cell, cell phone#, "
-          "cellphone, tel, telephone#, msisdn, landline", "user.contact.phone_number",
-          identity="phone"),
-    _rule("fax#", "user.contact.fax_number"),
+    _rule("phone, phone#, phones, phonenumber, mobile, mobile#, mobile phone, mobile phone#, "
+          "mobilephone, cell, cell phone, cell phone#, cellphone, tel, telephone, telephone#, "
+          "msisdn, landline", "user.contact.phone_number", identity="phone"),
+    _rule("fax, fax#", "user.contact.fax_number"),
     # names and accounts
-    _rule("username, user name, login, login name, user login, screen name",
+    _rule("username, user name, login name, user login, screen name",
           "user.account.username", identity="username"),
     _rule("login", "user.account.username", identity="username", whole=True),
     _rule("first name, firstname, given name, givenname, forename, fname",
@@ -113,18 +113,20 @@ _RULES: tuple[_Rule, ...] = (
           "user.name"),
     _rule(", ".join(f"{w} name" for w in sorted(PERSON_WORDS - {"user", "profile"})),
           "user.name"),
-    _rule("name, display name", "user.name", context="people"),
+    _rule("name, display name", "user.name", context="people", whole=True),
     # postal address
-    _rule("address, addresses, street, street address, streetaddress, street name, "
-          "address line, addressline, street#, house#", "user.contact.address.street"),
+    _rule("address, addresses, address line, addressline", "user.contact.address"),
+    _rule("street, street address, streetaddress, street name, street#, house#",
+          "user.contact.address.street"),
     _rule("house", "user.contact.address.street", context="address"),
-    _rule("postal code, postalcode, postcode, post code, zip, zip code, zipcode, zip#, "
-          "postal", "user.contact.address.postal_code"),
-    _rule("city, town", "user.contact.address.city", context="address", lookup=True),
-    _rule("country, country code", "user.contact.address.country", context="address",
+    _rule("postal code, postalcode, postcode, post code, zip, zip code, zipcode, postal",
+          "user.contact.address.postal_code"),
+    _rule("city, town", "user.contact.address.city", context="place", lookup=True),
+    _rule("country, country code", "user.contact.address.country", context="place",
           lookup=True),
-    _rule("state, region, province, county, district", "user.contact.address.state",
-          context="address", lookup=True),
+    _rule("province, county, district", "user.contact.address.state", context="place",
+          lookup=True),
+    _rule("state, region", "user.contact.address.state", context="address", lookup=True),
     # device and online
     _rule("ip, ip address, ip addr, ipaddress, ipaddr, ipv 4, ipv 6, remote addr, "
           "remote ip", "user.device.ip_address"),
@@ -157,8 +159,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("fingerprint", "user.biometric.fingerprint"),
     _rule("criminal record, conviction, convictions", "user.criminal_history"),
     # credentials
-    _rule("password, passwd, pwd, pass, password salt, salt, pin, pin code",
-          "user.authorization.password"),
+    _rule("password, passwd, pwd, pin, pin code", "user.authorization.password"),
     _rule("api key, otp secret, totp secret, mfa secret, recovery codes",
           "user.authorization.credentials"),
     # government identifiers
@@ -166,9 +167,10 @@ _RULES: tuple[_Rule, ...] = (
           "nino, nir, personal id#", "user.government_id.national_identification_number"),
     _rule("id#", "user.government_id.national_identification_number", context="people",
           whole=True),
-    _rule("passport#", "user.government_id.passport_number"),
-    _rule("driver license#, drivers license#, driver licence#, driving licence#, "
-          "driving license#", "user.government_id.drivers_license_number"),
+    _rule("passport, passport#", "user.government_id.passport_number"),
+    _rule("driver license, driver license#, drivers license, drivers license#, "
+          "driver licence, driver licence#, driving licence, driving licence#, "
+          "driving license, driving license#", "user.government_id.drivers_license_number"),
     _rule("license plate, licence plate, plate#, vehicle registration",
           "user.government_id.vehicle_registration"),
     # money
@@ -221,7 +223,9 @@ def _context_holds(rule: _Rule, table_words: list[str], before: list[str]) -> bo
         return True
     around = set(table_words) | {_singular(w) for w in before}
     if rule.context == "people":
-        return bool(around & PERSON_WORDS) or "people" in around
+        return bool(around & PERSON_WORDS)
+    if rule.context == "address":
+        return bool(around & _ADDRESS_WORDS)
     return bool(around & (_ADDRESS_WORDS | PERSON_WORDS))
 
 

@@ -258,7 +258,6 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX ix_job_applications_email ON job_applications (email)",
     "CREATE INDEX ix_web_sessions_user_id ON web_sessions (user_id)",
     "CREATE INDEX ix_web_visits_contact_id ON web_visits (contact_id)",
-    "CREATE INDEX ix_web_visits_visited_at ON web_visits (visited_at)",
     "CREATE INDEX ix_newsletter_subscriptions_contact_id ON newsletter_subscriptions (contact_id)",
     "CREATE INDEX ix_email_messages_account_id ON email_messages (account_id)",
     "CREATE INDEX ix_email_messages_recipient_email ON email_messages (recipient_email)",
@@ -609,14 +608,22 @@ def _build_pools(seed: int) -> _Pools:
     ]
     phrases = [fake.catch_phrase() for _ in range(300)]
     marketing_bodies = [
-        f"{rng.choice(phrases)}. {rng.choice(phrases)} and {rng.choice(phrases).lower()}, "
-        f"now available. Reply to this email or visit our shop to learn more."
+        f"{rng.choice(phrases)}: {rng.choice(phrases).lower()}, now in our shop."
         for _ in range(1_000)
     ]
     return _Pools(locales, user_agents, ticket_bodies, staff_bodies, cv_texts, marketing_bodies)
 
 
 # --------------------------------------------------------------------------- builder
+
+
+def _formatter(day_text: list[str], time_text: list[str], first_day: int) -> Callable[[int], str]:
+    """Seconds since the epoch as SQLite's ``YYYY-MM-DD HH:MM:SS`` (UTC), by table lookup."""
+
+    def ts(t: int, day: int = DAY) -> str:
+        return day_text[t // day - first_day] + time_text[t % day]
+
+    return ts
 
 
 class _Builder:
@@ -636,6 +643,7 @@ class _Builder:
         self.time_text = [
             f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(DAY)
         ]
+        self.ts = _formatter(self.day_text, self.time_text, first_day)
         self.pools = _build_pools(seed)
         self.n_accounts = max(3, subjects // 20)
         self.planted: dict[PlantedViolation, list[int]] = {p: [] for p in PLANTED_VIOLATIONS}
@@ -657,10 +665,6 @@ class _Builder:
 
     def rng(self, stage: str) -> random.Random:
         return random.Random(f"{self.seed}:{stage}")
-
-    def ts(self, t: int) -> str:
-        """Seconds since the epoch as SQLite's ``YYYY-MM-DD HH:MM:SS`` (UTC)."""
-        return self.day_text[t // DAY - self.first_day] + self.time_text[t % DAY]
 
     def stages(self) -> list[tuple[str, int, Callable[[], Iterator[tuple[int, list[Batch]]]]]]:
         """(stage name, units of progress, generator of (units done, batches))."""
@@ -814,24 +818,27 @@ class _Builder:
         with_account = [i for i, k in enumerate(self.contact_account) if k]
         n = min(len(with_account), self.subjects // 4)
         chosen = sorted(rng.sample(with_account, n))
-        pools = self.pools.locales
+        languages = [pool.locale.language for pool in self.pools.locales]
+        contact_created, contact_email = self.contact_created, self.contact_email
+        contact_account, contact_locale = self.contact_account, self.contact_locale
+        user_created = self.user_created
         for lo in range(0, n, CHUNK):
             rows: list[Row] = []
             append = rows.append
             for uid0 in range(lo, min(n, lo + CHUNK)):
                 ci = chosen[uid0]
-                c_created = self.contact_created[ci]
+                c_created = contact_created[ci]
                 created = c_created + int(min(month, now - c_created) * r())
-                email = self.contact_email[ci]
+                email = contact_email[ci]
                 last_login = created + int((now - created) * r()) if r() < 0.95 else None
                 append((
-                    uid0 + 1, ci + 1, self.contact_account[ci], email.split("@", 1)[0], email,
+                    uid0 + 1, ci + 1, contact_account[ci], email.split("@", 1)[0], email,
                     "$2b$12$" + b64(rb(40)).decode()[:53],
-                    pools[self.contact_locale[ci]].locale.language,
+                    languages[contact_locale[ci]],
                     ts(last_login) if last_login is not None else None,
                     ts(created),
                 ))
-                self.user_created.append(created)
+                user_created.append(created)
             yield min(n, lo + CHUNK), [("users", rows)]
 
     # ----------------------------------------------------------------- subscriptions
@@ -909,15 +916,18 @@ class _Builder:
         a = self.n_accounts
         n = a * 8
         invoice_id = 0
+        acc_created, acc_end, acc_contacts = self.acc_created, self.acc_end, self.acc_contacts
+        acc_vat, acc_company = self.acc_vat, self.acc_company
+        acc_address, acc_billing = self.acc_address, self.acc_billing
         for lo in range(0, n, CHUNK):
             orders: list[Row] = []
             invoices: list[Row] = []
             for oid0 in range(lo, min(n, lo + CHUNK)):
                 oid = oid0 + 1
                 k = int(r() * a)
-                c0, end = self.acc_created[k], self.acc_end[k]
+                c0, end = acc_created[k], acc_end[k]
                 created = c0 + int((end - c0) * r())
-                contacts = self.acc_contacts[k]
+                contacts = acc_contacts[k]
                 contact = contacts[int(r() * len(contacts))] if r() < 0.9 else None
                 amount = _PLANS[int(r() * len(_PLANS))][1] * (1 + int(r() * 12))
                 currency = _CURRENCIES[int(r() * len(_CURRENCIES))]
@@ -930,11 +940,12 @@ class _Builder:
                 if status in ("paid", "refunded"):
                     invoice_id += 1
                     issued = min(now, created + int(2 * DAY * r()))
-                    vat = amount * 21 // 100 if self.acc_vat[k] else 0
+                    vat = amount * 21 // 100 if acc_vat[k] else 0
+                    issued_at = ts(issued)
                     invoices.append((
-                        invoice_id, oid, k + 1, f"INV/{ts(issued)[:4]}/{invoice_id:07d}",
-                        ts(issued), amount, vat, currency, self.acc_company[k][0],
-                        self.acc_address[k], self.acc_billing[k],
+                        invoice_id, oid, k + 1, f"INV/{issued_at[:4]}/{invoice_id:07d}",
+                        issued_at, amount, vat, currency, acc_company[k][0],
+                        acc_address[k], acc_billing[k],
                     ))
             yield min(n, lo + CHUNK), [("orders", orders), ("invoices", invoices)]
 
@@ -967,13 +978,15 @@ class _Builder:
         subjects = _TICKET_SUBJECTS
         week = 7 * DAY
         msg_id = 0
+        contact_created = self.contact_created
+        planted = self.planted
         for lo in range(0, n, CHUNK):
             tickets: list[Row] = []
             messages: list[Row] = []
             for t0 in range(lo, min(n, lo + CHUNK)):
                 tid = t0 + 1
                 ci = int(r() * s)
-                c_created = self.contact_created[ci]
+                c_created = contact_created[ci]
                 created = c_created + int((now - c_created) * r())
                 x = r()
                 status = "closed" if x < 0.85 else "open" if x < 0.95 else "pending"
@@ -994,7 +1007,7 @@ class _Builder:
                         if m == 0 and t0 in plant:
                             violation, text = plant[t0]
                             body = f"{body} {text}"
-                            self.planted[violation].append(msg_id)
+                            planted[violation].append(msg_id)
                     else:
                         body = staff[int(r() * len(staff))]
                     messages.append((
@@ -1066,12 +1079,14 @@ class _Builder:
         n_users = len(self.user_created)
         n = n_users * 3
         agents = self.pools.user_agents
+        user_created = self.user_created
+        ip = self.ip
         for lo in range(0, n, CHUNK):
             rows: list[Row] = []
             append = rows.append
             for sid0 in range(lo, min(n, lo + CHUNK)):
                 u = int(r() * n_users)
-                u_created = self.user_created[u]
+                u_created = user_created[u]
                 # half of the sessions are recent, the rest spread over the user's life
                 lo_t = max(u_created, now - recent) if r() < 0.5 else u_created
                 created = lo_t + int((now - lo_t) * r())
@@ -1079,7 +1094,7 @@ class _Builder:
                     min(now, created + int(quarter * r() * r())) if r() < 0.6 else None
                 )
                 append((
-                    sid0 + 1, u + 1, b64(rb(24)).decode(), self.ip(r),
+                    sid0 + 1, u + 1, b64(rb(24)).decode(), ip(r),
                     agents[int(r() * len(agents))], ts(created),
                     ts(used) if used is not None else None,
                 ))
@@ -1127,6 +1142,7 @@ class _Builder:
         s = self.subjects
         lists, sources = _NEWSLETTERS, _CONSENT_SOURCES
         nid = 0
+        contact_created = self.contact_created
         for lo in range(0, s, CHUNK):
             rows: list[Row] = []
             append = rows.append
@@ -1135,7 +1151,7 @@ class _Builder:
                 count = 0 if x < 0.45 else 1 if x < 0.9 else 2
                 if not count:
                     continue
-                c_created = self.contact_created[ci]
+                c_created = contact_created[ci]
                 first_list = int(r() * len(lists))
                 for j in range(count):
                     nid += 1
@@ -1164,6 +1180,8 @@ class _Builder:
         subjects, bodies = _MARKETING_SUBJECTS, self.pools.marketing_bodies
         agents = self.pools.user_agents
         event_id = 0
+        acc_created, acc_end, acc_company = self.acc_created, self.acc_end, self.acc_company
+        contact_email, contact_first = self.contact_email, self.contact_first
         for lo in range(0, s, CHUNK):
             messages: list[Row] = []
             events: list[Row] = []
@@ -1171,17 +1189,17 @@ class _Builder:
             for mid0 in range(lo, min(s, lo + CHUNK)):
                 mid = mid0 + 1
                 k = int(r() * a)
-                c0, end = self.acc_created[k], self.acc_end[k]
+                c0, end = acc_created[k], acc_end[k]
                 if end == now and r() < 0.04:
                     sent = max(c0, now - recent) + int((now - max(c0, now - recent)) * r())
                 else:
                     sent = c0 + int((end - c0) * r())
                 ci = int(r() * s)
-                to = self.contact_email[ci]
+                to = contact_email[ci]
+                company, domain = acc_company[k]
                 body = (
-                    f"Hello {self.contact_first[ci]},\n\n{bodies[int(r() * len(bodies))]}\n\n"
-                    f"{self.acc_company[k][0]}\nUnsubscribe: https://{self.acc_company[k][1]}"
-                    "/unsubscribe"
+                    f"Hello {contact_first[ci]},\n\n{bodies[int(r() * len(bodies))]}\n\n"
+                    f"{company} - https://{domain}/unsubscribe"
                 )
                 messages.append((
                     mid, k + 1, to, subjects[int(r() * len(subjects))], body, ts(sent),
@@ -1213,11 +1231,12 @@ class _Builder:
         s = self.subjects
         n = s * 3 // 20
         events = _EVENTS
+        contact_created = self.contact_created
         for lo in range(0, n, CHUNK):
             rows: list[Row] = []
             for eid0 in range(lo, min(n, lo + CHUNK)):
                 ci = int(r() * s)
-                c_created = self.contact_created[ci]
+                c_created = contact_created[ci]
                 registered = c_created + int((now - c_created) * r())
                 rows.append((
                     eid0 + 1, ci + 1, events[int(r() * len(events))], ts(registered),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +15,8 @@ from privet.manifest.diagnostics import Diagnostic, Severity, sort_diagnostics
 from privet.manifest.lint import RULES, lint
 from privet.manifest.schema import Manifest
 
-manifest_app = typer.Typer(help="The manifest: its JSON Schema.", no_args_is_help=True)
+manifest_app = typer.Typer(help="The manifest: its JSON Schema and reference.",
+                           no_args_is_help=True)
 
 
 class OutputFormat(StrEnum):
@@ -29,6 +31,20 @@ def schema() -> None:
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "Privet manifest"
     print(json.dumps(document, indent=2))
+
+
+@manifest_app.command("reference")
+def reference(
+    update: Annotated[Path | None, typer.Option(
+        "--update", help="Rewrite the generated part of this Markdown file instead.")] = None,
+) -> None:
+    """Print the manifest reference (Markdown), generated from the models."""
+    from privet.manifest.reference import embed_reference, render_reference
+
+    if update is None:
+        print(render_reference(), end="")
+    else:
+        update.write_text(embed_reference(update.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 @reports_errors

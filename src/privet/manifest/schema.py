@@ -203,6 +203,8 @@ class RetentionAction(StrEnum):
 
 
 class Contact(_Section):
+    """A person or office and how to reach them."""
+
     name: str | None = Field(None, description="Person or office.")
     email: Email | None = Field(None, description="Where people write.")
     phone: str | None = Field(None, description="Telephone, international format.")
@@ -244,6 +246,8 @@ class Organization(_Section):
 
 
 class TaxonomyEntry(_Section):
+    """A category, use or subject the company adds."""
+
     key: TaxonomyKey = Field(description="Dotted key, e.g. `user.tenant_database`.")
     name: str = Field(description="Human name.")
     description: str = Field("", description="What it covers.")
@@ -252,9 +256,11 @@ class TaxonomyEntry(_Section):
 class TaxonomyExtension(_Section):
     """Keys the company adds to fideslang's default vocabulary."""
 
-    data_categories: list[TaxonomyEntry] = Field(default_factory=list)
-    data_uses: list[TaxonomyEntry] = Field(default_factory=list)
-    data_subjects: list[TaxonomyEntry] = Field(default_factory=list)
+    data_categories: list[TaxonomyEntry] = Field(default_factory=list,
+                                                 description="Extra data categories.")
+    data_uses: list[TaxonomyEntry] = Field(default_factory=list, description="Extra data uses.")
+    data_subjects: list[TaxonomyEntry] = Field(default_factory=list,
+                                               description="Extra data subjects.")
 
 
 # ---------------------------------------------------------------------------- purposes
@@ -273,8 +279,10 @@ class Purpose(_Section):
     special_category_condition: SpecialCategoryCondition | None = Field(
         None, description="Art. 9(2) condition, required when a special category is processed."
     )
-    data_categories: list[TaxonomyKey] = Field(default_factory=list)
-    data_subjects: list[TaxonomyKey] = Field(default_factory=list)
+    data_categories: list[TaxonomyKey] = Field(default_factory=list,
+                                               description="Categories processed.")
+    data_subjects: list[TaxonomyKey] = Field(default_factory=list,
+                                             description="Whose data it is.")
     retention: Duration | None = Field(None, description="How long data for this purpose is kept.")
     retention_note: str | None = Field(
         None, description="When the period starts, in words (e.g. `after account closure`)."
@@ -288,7 +296,9 @@ class Purpose(_Section):
 
 
 class NeverCollect(_Section):
-    categories: list[TaxonomyKey] = Field(min_length=1)
+    """Categories the company promises never to collect."""
+
+    categories: list[TaxonomyKey] = Field(min_length=1, description="Categories never collected.")
     subjects: list[TaxonomyKey] = Field(
         default_factory=list, description="Only from these subjects; empty means from anyone."
     )
@@ -297,13 +307,15 @@ class NeverCollect(_Section):
 
 class NeverStore(_Section):
     values: list[ValueType] = Field(min_length=1, description="Value kinds never stored.")
-    statement: str | None = None
+    statement: str | None = Field(None, description="The promise as the policy words it.")
 
 
 class NeverUse(_Section):
-    categories: list[TaxonomyKey] = Field(min_length=1)
+    """Categories never used for some data uses (e.g. mailbox content never for advertising)."""
+
+    categories: list[TaxonomyKey] = Field(min_length=1, description="The data concerned.")
     uses: list[TaxonomyKey] = Field(min_length=1, description="Data uses these never serve.")
-    statement: str | None = None
+    statement: str | None = Field(None, description="The promise as the policy words it.")
 
 
 class DataResidency(_Section):
@@ -311,23 +323,29 @@ class DataResidency(_Section):
     categories: list[TaxonomyKey] = Field(
         default_factory=list, description="Which data; empty means all personal data."
     )
-    statement: str | None = None
+    statement: str | None = Field(None, description="The promise as the policy words it.")
 
 
 class Promises(_Section):
     """Negative commitments, checked by lint and by the discovery scan."""
 
-    never_collect: list[NeverCollect] = Field(default_factory=list)
-    never_store: list[NeverStore] = Field(default_factory=list)
-    never_use: list[NeverUse] = Field(default_factory=list)
-    data_residency: list[DataResidency] = Field(default_factory=list)
+    never_collect: list[NeverCollect] = Field(default_factory=list,
+                                              description="Categories never collected.")
+    never_store: list[NeverStore] = Field(default_factory=list,
+                                          description="Kinds of values never stored.")
+    never_use: list[NeverUse] = Field(default_factory=list,
+                                      description="Categories never used for some uses.")
+    data_residency: list[DataResidency] = Field(default_factory=list,
+                                                description="Regions data never leaves.")
 
 
 # ---------------------------------------------------------------------------- datastores
 
 
 class FieldErasure(_Section):
-    strategy: FieldErasureStrategy
+    """How a field is erased; in YAML the strategy alone is enough: `erasure: nullify`."""
+
+    strategy: FieldErasureStrategy = Field(description="How the value is replaced.")
     value: str | int | float | bool | None = Field(None, description="The value, for `fixed`.")
 
     @model_validator(mode="after")
@@ -344,12 +362,15 @@ def _erasure_shorthand(value: Any) -> Any:
 class DataField(_Section):
     """A column and what it holds."""
 
-    categories: list[TaxonomyKey] = Field(default_factory=list)
+    categories: list[TaxonomyKey] = Field(default_factory=list,
+                                          description="What the column holds.")
     identity: Key | None = Field(
         None, description="This column identifies a person: `email`, `phone`, `user_id`..."
     )
-    erasure: Annotated[FieldErasure | None, Field(None)] = None
-    description: str | None = None
+    erasure: FieldErasure | None = Field(
+        None, description="How erasure treats it when the row is kept (default: nullify)."
+    )
+    description: str | None = Field(None, description="Notes for readers.")
 
     @model_validator(mode="before")
     @classmethod
@@ -371,7 +392,7 @@ class Reference(_Section):
         pattern=r"^([A-Za-z_][A-Za-z0-9_]*\.){1,3}[A-Za-z_][A-Za-z0-9_$]*$",
         description="`table.column`, or `datastore.table.column` across datastores.",
     )
-    description: str | None = None
+    description: str | None = Field(None, description="Why the link exists.")
 
 
 class LegalHold(_Section):
@@ -389,14 +410,22 @@ class LegalHold(_Section):
 
 
 class Table(_Section):
-    description: str | None = None
-    data_subjects: list[TaxonomyKey] = Field(default_factory=list)
+    """A table, its personal fields and how erasure treats it."""
+
+    description: str | None = Field(None, description="What the table holds.")
+    data_subjects: list[TaxonomyKey] = Field(default_factory=list, description="Whose rows.")
     erasure: TableErasure = Field(
         TableErasure.mask, description="Erasure deletes a person's rows, or masks their fields."
     )
-    fields: dict[SqlName, DataField] = Field(default_factory=dict)
-    references: list[Reference] = Field(default_factory=list)
-    legal_holds: dict[Key, LegalHold] = Field(default_factory=dict)
+    fields: dict[SqlName, DataField] = Field(
+        default_factory=dict, description="Personal (and identity) columns, by column name."
+    )
+    references: list[Reference] = Field(
+        default_factory=list, description="Links to other tables beyond the foreign keys."
+    )
+    legal_holds: dict[Key, LegalHold] = Field(
+        default_factory=dict, description="Rows kept despite erasure, by hold id."
+    )
 
     @property
     def categories(self) -> set[str]:
@@ -411,7 +440,7 @@ class Datastore(_Section):
     """A real database of the company."""
 
     name: str | None = Field(None, description="Human name.")
-    description: str | None = None
+    description: str | None = Field(None, description="What it holds.")
     url: str = Field(
         description="SQLAlchemy URL; `${ENV_VAR}` is resolved when connecting, so secrets "
         "stay out of the manifest. A relative SQLite path is relative to the workspace."
@@ -422,7 +451,8 @@ class Datastore(_Section):
         None, description="How long backups keep data deleted from the live database; erasures "
         "are recorded in the erasure ledger so they can be replayed after a restore."
     )
-    tables: dict[SqlName, Table] = Field(default_factory=dict)
+    tables: dict[SqlName, Table] = Field(default_factory=dict,
+                                         description="Tables, by table name.")
 
 
 # ---------------------------------------------------------------------------- retention
@@ -431,18 +461,18 @@ class Datastore(_Section):
 class RetentionRule(_Section):
     """How long rows are kept, and what happens to them after."""
 
-    description: str | None = None
+    description: str | None = Field(None, description="Notes for readers.")
     statement: str | None = Field(None, description="The promise as the policy words it.")
     datastore: Key | None = Field(None, description="Needed when there are several datastores.")
     table: SqlName | None = Field(None, description="The table; or give `categories`.")
     categories: list[TaxonomyKey] = Field(
         default_factory=list, description="Resolved to every table holding these categories."
     )
-    period: Duration
+    period: Duration = Field(description="How long rows are kept.")
     from_field: SqlName = Field(alias="from", description="Column the period counts from.")
     where: Condition | None = Field(None, description="Only rows matching this condition.")
     grace: Duration | None = Field(None, description="Extra time after the period.")
-    action: RetentionAction = RetentionAction.delete
+    action: RetentionAction = Field(RetentionAction.delete, description="What happens then.")
     delete_after: Duration | None = Field(
         None, description="For `anonymise_then_delete`: time from anonymisation to deletion."
     )
@@ -463,26 +493,29 @@ class RetentionRule(_Section):
 
 
 class Transfer(_Section):
-    mechanism: TransferMechanism
+    """How a transfer outside the EEA is made lawful."""
+
+    mechanism: TransferMechanism = Field(description="The Art. 45-49 mechanism.")
     scc_module: Literal[1, 2, 3, 4] | None = Field(None, description="SCC module (2021/914).")
     derogation: str | None = Field(None, description="The Art. 49 ground, for `derogation`.")
-    note: str | None = None
+    note: str | None = Field(None, description="Anything a reader should know.")
 
 
 class Processor(_Section):
     """A subprocessor or another recipient of personal data."""
 
-    name: str
-    role: ProcessorRole = ProcessorRole.subprocessor
+    name: str = Field(description="Legal name.")
+    role: ProcessorRole = Field(ProcessorRole.subprocessor, description="Its GDPR role.")
     service: str = Field(description="What it does for the company, in words.")
     purposes: list[Key] = Field(default_factory=list, description="Purposes it serves.")
-    data_categories: list[TaxonomyKey] = Field(default_factory=list)
-    data_subjects: list[TaxonomyKey] = Field(default_factory=list)
+    data_categories: list[TaxonomyKey] = Field(default_factory=list,
+                                               description="Categories it receives.")
+    data_subjects: list[TaxonomyKey] = Field(default_factory=list, description="Whose data.")
     country: Country = Field(description="Where it processes the data.")
     transfer: Transfer | None = Field(
         None, description="Needed when the country is outside the EEA."
     )
-    website: str | None = None
+    website: str | None = Field(None, description="Its website.")
     dpa: str | None = Field(None, description="Where the data processing agreement is.")
 
 
@@ -490,10 +523,12 @@ class Processor(_Section):
 
 
 class Cookie(_Section):
+    """A cookie (or a family of cookies by pattern) the website sets."""
+
     name: str | None = Field(None, description="Exact name; or give `pattern`.")
     pattern: str | None = Field(None, description="Glob pattern, e.g. `_ga_*`.")
     provider: str = Field("first_party", description="`first_party` or a processor key.")
-    category: CookieCategory
+    category: CookieCategory = Field(description="Consent category.")
     purpose: str = Field(description="What it is for, in words.")
     lifetime: Duration | Literal["session"] = Field(description="`session` or a duration.")
 
@@ -512,25 +547,32 @@ class Cookie(_Section):
 
 
 class SecurityMeasure(_Section):
-    name: str
-    description: str | None = None
+    """A technical or organisational measure (Art. 32)."""
+
+    name: str = Field(description="Short name.")
+    description: str | None = Field(None, description="What is done.")
 
 
 class AutomatedDecision(_Section):
     """Art. 22 GDPR: decisions based solely on automated processing, or profiling."""
 
-    name: str
-    description: str
-    legal_basis: Literal["contract", "law", "explicit_consent"]
+    name: str = Field(description="Short name.")
+    description: str = Field(description="What is decided, about whom.")
+    legal_basis: Literal["contract", "law", "explicit_consent"] = Field(
+        description="Art. 22(2) ground."
+    )
     logic: str = Field(description="Meaningful information about the logic involved.")
     consequences: str = Field(description="Significance and envisaged consequences.")
-    profiling: bool = False
-    safeguards: list[str] = Field(default_factory=list)
+    profiling: bool = Field(False, description="Whether it involves profiling.")
+    safeguards: list[str] = Field(default_factory=list,
+                                  description="E.g. human review on request.")
 
 
 class PolicyMeta(_Section):
+    """The published policy's version and dates."""
+
     version: str = Field(description="Version of the policy, e.g. `2024-03`.")
-    effective_date: date
+    effective_date: date = Field(description="When this version takes effect.")
     notice_period: Duration | None = Field(
         None, description="Notice given before a material change takes effect."
     )
@@ -543,19 +585,31 @@ class Manifest(_Section):
     """Everything a privacy policy promises, in one document."""
 
     version: Literal[1] = Field(1, description="Manifest format version.")
-    organization: Organization
-    taxonomy: TaxonomyExtension = Field(default_factory=TaxonomyExtension)
-    purposes: dict[Key, Purpose] = Field(default_factory=dict)
-    promises: Promises = Field(default_factory=Promises)
-    datastores: dict[Key, Datastore] = Field(default_factory=dict)
-    retention: dict[Key, RetentionRule] = Field(default_factory=dict)
-    processors: dict[Key, Processor] = Field(default_factory=dict)
-    cookies: list[Cookie] = Field(default_factory=list)
-    security_measures: list[SecurityMeasure] = Field(default_factory=list)
+    organization: Organization = Field(description="Who the controller is and how to reach it.")
+    taxonomy: TaxonomyExtension = Field(
+        default_factory=TaxonomyExtension, description="Keys added to fideslang's vocabulary."
+    )
+    purposes: dict[Key, Purpose] = Field(
+        default_factory=dict, description="Why data is processed, by purpose id."
+    )
+    promises: Promises = Field(default_factory=Promises, description="Negative commitments.")
+    datastores: dict[Key, Datastore] = Field(
+        default_factory=dict, description="The company's real databases, by id."
+    )
+    retention: dict[Key, RetentionRule] = Field(
+        default_factory=dict, description="Retention rules, by rule id."
+    )
+    processors: dict[Key, Processor] = Field(
+        default_factory=dict, description="Subprocessors and other recipients, by id."
+    )
+    cookies: list[Cookie] = Field(default_factory=list, description="The cookie table.")
+    security_measures: list[SecurityMeasure] = Field(
+        default_factory=list, description="Technical and organisational measures (Art. 32)."
+    )
     automated_decisions: list[AutomatedDecision] = Field(
         default_factory=list, description="Empty: no solely automated decisions, no profiling."
     )
-    policy: PolicyMeta
+    policy: PolicyMeta = Field(description="Version and dates of the published policy.")
 
     _source: SourceMap = PrivateAttr(default_factory=SourceMap)
 
