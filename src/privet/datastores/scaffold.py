@@ -68,11 +68,26 @@ def _comment(text: str, indent: int) -> list[str]:
                          subsequent_indent=prefix + "  ", break_on_hyphens=False)
 
 
-def _foreign_keys(table: TableSchema) -> str:
-    return ", ".join(
-        f"{', '.join(fk.columns)} → {fk.referred_table}.{', '.join(fk.referred_columns)}"
+def _comment_items(head: str, items: list[str], indent: int) -> list[str]:
+    """``# head item, item, ...`` wrapped between items, never inside one."""
+    prefix = " " * indent + "# "
+    lines: list[str] = []
+    current = prefix + head
+    for position, item in enumerate(items):
+        piece = item + ("," if position < len(items) - 1 else "")
+        if len(current) + 1 + len(piece) > _WIDTH and current.strip() != "#":
+            lines.append(current)
+            current = prefix + " "
+        current += (" " if not current.endswith(" ") else "") + piece
+    lines.append(current)
+    return lines
+
+
+def _foreign_keys(table: TableSchema) -> list[str]:
+    return [
+        f"{'/'.join(fk.columns)} → {fk.referred_table}.{'/'.join(fk.referred_columns)}"
         for fk in table.foreign_keys
-    )
+    ]
 
 
 def _flow_list(items: tuple[str, ...]) -> str:
@@ -140,11 +155,11 @@ def build_scaffold(url: str, *, key: str, location: str, schema: DatabaseSchema)
     for table, guesses in personal:
         lines.append(f"      {_scalar(table.name)}:")
         if table.foreign_keys:
-            lines += _comment(f"foreign keys: {_foreign_keys(table)}", 8)
+            lines += _comment_items("foreign keys:", _foreign_keys(table), 8)
         guessed = {column for column, _ in guesses}
         others = [c for c in table.columns if c not in guessed]
         if others:
-            lines += _comment(f"other columns: {', '.join(others)}", 8)
+            lines += _comment_items("other columns:", others, 8)
         lines.append("        fields:")
         for column, guess in guesses:
             lines.append(f"          {_scalar(column)}:")
@@ -156,14 +171,13 @@ def build_scaffold(url: str, *, key: str, location: str, schema: DatabaseSchema)
         lines += _comment("Tables where no column name looks personal. Review them: add any "
                           "that holds personal data (free text, codes, files...).", 4)
         for table in quiet:
-            text = f"{table.name}: {', '.join(table.columns)}"
+            lines += _comment_items(f"{table.name}:", list(table.columns), 4)
             if table.foreign_keys:
-                text += f" (foreign keys: {_foreign_keys(table)})"
-            lines += _comment(text, 4)
+                lines += _comment_items("  foreign keys:", _foreign_keys(table), 4)
     if unnamable:
         lines.append("")
-        lines += _comment("Left out, their names cannot be written in a manifest: "
-                          + ", ".join(unnamable), 4)
+        lines += _comment_items("Left out (their names cannot be written in a manifest):",
+                                unnamable, 4)
     return Scaffold("\n".join(lines) + "\n", len(schema.tables), len(personal), field_count)
 
 

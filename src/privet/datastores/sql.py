@@ -255,15 +255,22 @@ class DatabaseSchema:
     """The tables of a database, keyed by name (qualified outside the default schema)."""
 
     tables: dict[str, TableSchema]
+    default_schema: str | None = None
 
-    def table(self, name: str) -> TableSchema | None:
-        return self.tables.get(name)
+    def find(self, name: str) -> TableSchema | None:
+        """The table ``name`` means: ``orders``, or ``public.orders`` in the default schema."""
+        if name in self.tables:
+            return self.tables[name]
+        schema, _, table = name.rpartition(".")
+        if schema and schema == self.default_schema:
+            return self.tables.get(table)
+        return None
 
     def suggest_table(self, name: str) -> str | None:
         return closest(name, self.tables)
 
     def merged(self, other: DatabaseSchema) -> DatabaseSchema:
-        return DatabaseSchema({**self.tables, **other.tables})
+        return DatabaseSchema({**self.tables, **other.tables}, self.default_schema)
 
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
@@ -344,7 +351,7 @@ def reflect_schema(engine: Engine, *, schema: str | None = None) -> DatabaseSche
             foreign_keys=fks,
             indexed_column_sets=indexed,
         )
-    return DatabaseSchema(dict(sorted(tables.items())))
+    return DatabaseSchema(dict(sorted(tables.items())), default)
 
 
 def _unique_constraints(inspector: Any, schema: str | None) -> dict[Any, list[Any]]:
@@ -358,3 +365,28 @@ def _unique_constraints(inspector: Any, schema: str | None) -> dict[Any, list[An
 def _short(exc: SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
     return " ".join(str(orig if orig is not None else exc).split())[:300]
+
+
+def read_schema(
+    url: str,
+    workspace_root: Path,
+    *,
+    timeout: int,
+    datastore: str | None = None,
+    schemas: Iterable[str] = (),
+    query_timeout: int | None = None,
+) -> DatabaseSchema:
+    """Resolve ``url``, open it read-only, reflect its default schema and ``schemas``, close.
+
+    Raises ``ConfigurationError`` (unset variable, bad URL) or ``DatastoreError``.
+    """
+    resolved = resolve_url(url, workspace_root, datastore=datastore)
+    engine = open_engine(resolved, timeout=timeout, query_timeout=query_timeout)
+    try:
+        database = reflect_schema(engine)
+        for name in sorted(set(schemas)):
+            if name != database.default_schema:
+                database = database.merged(reflect_schema(engine, schema=name))
+        return database
+    finally:
+        engine.dispose()
