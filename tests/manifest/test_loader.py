@@ -281,3 +281,9 @@ def test_a_file_that_is_not_a_mapping(tmp_path: Path) -> None:
     error = only_error(write(tmp_path, "m.yaml", "- just\n- a list\n"))
     assert "must be a mapping" in error.message
     assert error.location is not None and error.location.line == 1
+
+
+def test_norway_is_a_country_not_a_boolean(tmp_path: Path) -> None:
+    text = BASE.replace("    location: FR\n", "    location: NO\n")
+    manifest = load_manifest(write(tmp_path, "m.yaml", text), environ={})
+    assert manifest.datastores["app"].location == "NO"

@@ -64,31 +64,35 @@ def _rule(
     return _Rule(patterns, tuple(categories), identity, context, whole, lookup)
 
 
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words that name a person (and so a table of people, or a column about one).
-PERSON_WORDS = frozenset("""
+PERSON_WORDS = _word_set("""
     user customer client contact person people employee staff member patient applicant
     candidate student subscriber lead prospect profile actor author guest visitor driver
     recipient sender participant attendee volunteer owner buyer seller worker teacher
     parent child beneficiary passenger traveler traveller resident citizen voter donor
     shareholder player cardholder holder consultant trainee freelancer signup
     registration respondent reviewer requester reporter assignee follower friend
-""".split())
-_ADDRESS_WORDS = frozenset("""
+""")
+_ADDRESS_WORDS = _word_set("""
     address location residence shipping billing delivery mailing postal home
-""".split())
-_FLAG_WORDS = frozenset("""
+""")
+_FLAG_WORDS = _word_set("""
     is has have can should allow allows enable enabled use uses show hide wants accepts
     needs must
-""".split())
+""")
 # Trailing words that do not change what the value is about.
-_NOISE_WORDS = frozenset("""
+_NOISE_WORDS = _word_set("""
     raw normalized normalised canonical lower lowercase upper plain plaintext primary
     secondary alt alternate alternative old new prev previous current main other
-""".split())
+""")
 # Trailing words saying the value is transformed: still personal, no longer an identity.
-_HASHED_WORDS = frozenset("""
+_HASHED_WORDS = _word_set("""
     hash hashed digest encrypted enc crypt cipher ciphertext sha md bcrypt argon scrypt
-""".split())
+""")
 
 _RULES: tuple[_Rule, ...] = (
     # things about a personal word rather than the word itself

@@ -71,14 +71,15 @@ def _comment(text: str, indent: int) -> list[str]:
 def _comment_items(head: str, items: list[str], indent: int) -> list[str]:
     """``# head item, item, ...`` wrapped between items, never inside one."""
     prefix = " " * indent + "# "
+    continuation = prefix + " " * (len(head) - len(head.lstrip()) + 2)
     lines: list[str] = []
     current = prefix + head
     for position, item in enumerate(items):
         piece = item + ("," if position < len(items) - 1 else "")
-        if len(current) + 1 + len(piece) > _WIDTH and current.strip() != "#":
+        if len(current) + 1 + len(piece) > _WIDTH and current != continuation:
             lines.append(current)
-            current = prefix + " "
-        current += (" " if not current.endswith(" ") else "") + piece
+            current = continuation
+        current += ("" if current == continuation else " ") + piece
     lines.append(current)
     return lines
 

@@ -286,7 +286,7 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 def _type_name(type_: TypeEngine[Any], engine: Engine) -> str:
     try:
         return str(type_.compile(dialect=engine.dialect))
-    except Exception:  # noqa: BLE001 - an exotic type is still worth naming
+    except Exception:  # an exotic type is still worth naming
         return type(type_).__name__.upper()
 
 
@@ -323,7 +323,8 @@ def reflect_schema(engine: Engine, *, schema: str | None = None) -> DatabaseSche
     tables: dict[str, TableSchema] = {}
     for key, table_columns in columns.items():
         schema_name, table_name = key
-        pk = tuple(primary_keys.get(key, {}).get("constrained_columns") or ())
+        pk_constraint = primary_keys.get(key)
+        pk = tuple(pk_constraint["constrained_columns"] or ()) if pk_constraint else ()
         indexed: list[tuple[str, ...]] = [pk] if pk else []
         for index in [*indexes.get(key, []), *uniques.get(key, [])]:
             names = tuple(c for c in index.get("column_names") or () if c is not None)

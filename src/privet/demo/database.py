@@ -20,6 +20,7 @@ transaction with journalling off; indexes are created after the load.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import random
 import re
@@ -568,7 +569,9 @@ class _Pools:
     marketing_bodies: list[str]
 
 
+@functools.lru_cache(maxsize=4)
 def _build_pools(seed: int) -> _Pools:
+    """Small pools of Faker-made values, combined row by row later (cached per seed)."""
     locales: list[_LocalePool] = []
     for index, loc in enumerate(_LOCALES):
         fake = Faker(loc.faker_locale)
@@ -764,7 +767,7 @@ class _Builder:
                     lk = acc_locale[k] if r() < 0.85 else int(r() * n_locales)
                     c0 = acc_created[k]
                     if is_first:
-                        created = c0 + int(r() * 3_600)
+                        created = min(acc_end[k], c0 + int(r() * 3_600))
                     else:
                         created = c0 + int((acc_end[k] - c0) * r())
                     domain = acc_company[k][1]
@@ -859,13 +862,21 @@ class _Builder:
             created, end = self.acc_created[k], self.acc_end[k]
             closed = end != now
             stem = self.acc_company[k][1].split(".", 1)[0]
-            periods: list[tuple[int, int | None]] = []
+            # a closed account cancelled everything when it closed; an active one may
+            # have cancelled (15%); a fifth changed plan once on the way
+            first_start = created
             if r() < 0.2:
-                switch = created + int((end - created) * r())
-                periods.append((created, switch))
-                periods.append((switch, end if closed or r() < 0.15 else None))
+                first_start = created + int((end - created) * r())
+                periods: list[tuple[int, int | None]] = [(created, first_start)]
             else:
-                periods.append((created, end if closed or r() < 0.15 else None))
+                periods = []
+            if closed:
+                last_end: int | None = end
+            elif r() < 0.15:
+                last_end = first_start + int((now - first_start) * r())
+            else:
+                last_end = None
+            periods.append((first_start, last_end))
             for started, cancelled in periods:
                 sub_id += 1
                 plan = _PLANS[int(r() * len(_PLANS))][0]
@@ -1040,14 +1051,13 @@ class _Builder:
                 f"{pool.first_slug[fi]}.{pool.last_slug[li]}.{self.subjects + aid}"
                 f"@{_FREE_MAIL[int(r() * len(_FREE_MAIL))]}"
             )
-            applied = start + int(span * r())
             x = r()
             status = (
                 "rejected" if x < 0.6 else "hired" if x < 0.75
                 else "interview" if x < 0.85 else "received"
             )
-            if now - applied > 90 * DAY and status in ("interview", "received"):
-                status = "rejected"
+            # open applications are recent; decided ones spread over the five years
+            applied = now - int((90 * DAY if x >= 0.75 else span) * r())
             decided = (
                 min(now, applied + int(60 * DAY * r()))
                 if status in ("rejected", "hired") else None

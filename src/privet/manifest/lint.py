@@ -213,31 +213,43 @@ def _processor_without_purpose(m: Manifest) -> Iterator[Diagnostic]:
 # ------------------------------------------------------------------ transfers
 
 
-def _gdpr_applies(m: Manifest) -> bool:
-    return any(j in {Jurisdiction.gdpr, Jurisdiction.uk_gdpr}
-               for j in m.organization.jurisdictions)
+def _free_flow_zone(m: Manifest) -> frozenset[str] | None:
+    """Where personal data moves with no transfer mechanism; None when no such law applies.
+
+    Under the GDPR that is the EEA. Under the UK GDPR alone it is the UK (with Gibraltar)
+    and the EEA, which the UK's adequacy regulations cover.
+    """
+    laws = set(m.organization.jurisdictions)
+    if Jurisdiction.gdpr in laws:
+        return EEA
+    if Jurisdiction.uk_gdpr in laws:
+        return EEA | {"GB", "GI"}
+    return None
 
 
 @rule("transfer-no-mechanism", Severity.error,
       "Personal data goes outside the EEA with no transfer mechanism (Art. 44-49).")
 def _transfer_no_mechanism(m: Manifest) -> Iterator[Diagnostic]:
-    if not _gdpr_applies(m):
+    zone = _free_flow_zone(m)
+    if zone is None:
         return
+    area = "the EEA" if zone == EEA else "the UK and the EEA"
     for key, processor in m.processors.items():
-        if processor.country not in EEA and processor.transfer is None and any(
+        if processor.country not in zone and processor.transfer is None and any(
             is_personal(c) for c in processor.data_categories
         ):
             yield _d("transfer-no-mechanism",
-                     f"processor `{key}` is in {country_name(processor.country)}, outside the "
-                     "EEA, and no transfer mechanism is declared", m, ("processors", key),
+                     f"processor `{key}` is in {country_name(processor.country)}, outside "
+                     f"{area}, and no transfer mechanism is declared", m, ("processors", key),
                      "add `transfer: {mechanism: scc, scc_module: 2}` (or adequacy, dpf, bcr, "
                      "derogation)")
     for key, store in m.datastores.items():
         host = m.processors.get(store.hosted_by or "")
-        if store.location not in EEA and (host is None or host.transfer is None):
+        personal = any(t.holds_personal_data for t in store.tables.values())
+        if personal and store.location not in zone and (host is None or host.transfer is None):
             yield _d("transfer-no-mechanism",
                      f"datastore `{key}` is hosted in {country_name(store.location)}, outside "
-                     "the EEA, and no transfer mechanism covers it", m,
+                     f"{area}, and no transfer mechanism covers it", m,
                      ("datastores", key, "location"),
                      "set `hosted_by:` to a processor with a `transfer:` mechanism", key=False)
 
@@ -420,15 +432,8 @@ def _unknown_reference(m: Manifest) -> Iterator[Diagnostic]:
         for table_name, table in store.tables.items():
             base = ("datastores", key, "tables", table_name)
             for index, reference in enumerate(table.references):
-                parts = reference.to.split(".")
-                target_store = parts[0] if len(parts) == 3 else key
-                target_table = parts[-2]
-                tables = m.datastores[target_store].tables if target_store in m.datastores else {}
-                if target_store not in m.datastores:
-                    yield bad(f"reference to unknown datastore `{target_store}`",
-                              (*base, "references", index, "to"),
-                              _known("datastores", m.datastores))
-                elif target_table not in tables:
+                target_store, target_table, _column = m.reference_target(key, reference)
+                if target_table not in m.datastores[target_store].tables:
                     yield bad(f"`{table_name}.{reference.field}` refers to `{reference.to}`, but "
                               f"table `{target_table}` is not declared",
                               (*base, "references", index, "to"),

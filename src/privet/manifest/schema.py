@@ -628,6 +628,17 @@ class Manifest(_Section):
             "data_subject": terms(self.taxonomy.data_subjects),
         })
 
+    def reference_target(self, datastore: str, reference: Reference) -> tuple[str, str, str]:
+        """(datastore, table, column) a reference points at.
+
+        ``to`` is ``table.column``, ``schema.table.column``, or either prefixed by another
+        datastore's key; a declared datastore key wins when both readings are possible.
+        """
+        *prefix, column = reference.to.split(".")
+        if len(prefix) >= 2 and prefix[0] in self.datastores:
+            return prefix[0], ".".join(prefix[1:]), column
+        return datastore, ".".join(prefix), column
+
     def tables(self) -> list[tuple[str, str, Table]]:
         """Every (datastore key, table name, table)."""
         return [(d, t, table) for d, store in self.datastores.items()

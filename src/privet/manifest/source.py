@@ -78,6 +78,20 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _DEFERRED_ENV_KEYS = {"url"}
 
 
+class _ManifestLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false, so the country `NO` stays text."""
+
+
+_ManifestLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ManifestLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def _mark(file: str, mark: yaml.Mark) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
@@ -99,7 +113,7 @@ def expand_env(text: str, environ: dict[str, str] | os._Environ[str]) -> tuple[s
 
 
 class _Builder:
-    def __init__(self, file: str, loader: yaml.SafeLoader, environ: dict[str, str]) -> None:
+    def __init__(self, file: str, loader: _ManifestLoader, environ: dict[str, str]) -> None:
         self.file = file
         self.loader = loader
         self.environ = environ
@@ -149,7 +163,7 @@ def read_yaml(text: str, file: str, environ: dict[str, str] | None = None) -> tu
     _Located | None, list[SourceError]
 ]:
     """Parse one YAML document; syntax errors come back located, never raised."""
-    loader = yaml.SafeLoader(text)
+    loader = _ManifestLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
