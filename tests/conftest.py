@@ -14,10 +14,10 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-import pymysql
 import psycopg
+import pymysql  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from psycopg import sql
 
@@ -40,29 +40,32 @@ def _database_name() -> str:
     return f"privet_test_{uuid.uuid4().hex[:12]}"
 
 
+def _postgres_admin(dbname: str = "postgres") -> psycopg.Connection[tuple[Any, ...]]:
+    return psycopg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres",
+                           dbname=dbname, connect_timeout=3, autocommit=True)
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """URL of a new, empty PostgreSQL database (user postgres), dropped after the test."""
     name = _database_name()
-    admin = dict(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres", dbname="postgres",
-                 connect_timeout=3, autocommit=True)
     try:
-        with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+        with _postgres_admin() as connection:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     except psycopg.OperationalError as exc:
         _unavailable("PostgreSQL", exc)
     try:
         yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
     finally:
-        with psycopg.connect(**admin) as connection:  # type: ignore[arg-type]
+        with _postgres_admin() as connection:
             connection.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
 
-def _mariadb_admin() -> pymysql.connections.Connection:  # type: ignore[type-arg]
+def _mariadb_admin(database: str | None = None) -> Any:
     return pymysql.connect(host=MARIADB_HOST, port=MARIADB_PORT, user="root", password="",
-                           connect_timeout=3, autocommit=True)
+                           database=database, connect_timeout=3, autocommit=True)
 
 
 @pytest.fixture
@@ -85,12 +88,22 @@ def mariadb_url() -> Iterator[str]:
 # ------------------------------------------------------------------------------- Sakila
 
 
+def _sakila(name: str) -> str:
+    path = SAKILA / name
+    if not path.is_file():
+        message = f"the Sakila dataset is not at {path} (shared/datasets/sakila)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path.read_text(encoding="utf-8")
+
+
 @pytest.fixture
 def sakila_sqlite_url(tmp_path: Path) -> str:
     """A SQLite file with the Sakila schema (no rows)."""
     path = tmp_path / "sakila.db"
     with sqlite3.connect(path) as connection:
-        connection.executescript((SAKILA / "sqlite-sakila-schema.sql").read_text())
+        connection.executescript(_sakila("sqlite-sakila-schema.sql"))
     connection.close()
     return f"sqlite:///{path}"
 
@@ -99,10 +112,9 @@ def sakila_sqlite_url(tmp_path: Path) -> str:
 def sakila_postgres_url(postgres_url: str) -> str:
     """``postgres_url`` with the Sakila schema (partitioned payments, views, functions)."""
     database = postgres_url.rsplit("/", 1)[1]
-    with psycopg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user="postgres",
-                         dbname=database, autocommit=True) as connection:
+    with _postgres_admin(database) as connection:
         # No parameters: psycopg sends the script as one simple query, dollar quotes and all.
-        connection.execute((SAKILA / "postgres-sakila-schema.sql").read_text())  # type: ignore[arg-type]
+        connection.execute(_sakila("postgres-sakila-schema.sql"))
     return postgres_url
 
 
@@ -130,11 +142,9 @@ def mysql_statements(script: str) -> Iterator[str]:
 def sakila_mariadb_url(mariadb_url: str) -> str:
     """``mariadb_url`` with the Sakila schema, loaded into that database (not `sakila`)."""
     database = mariadb_url.rsplit("/", 1)[1]
-    script = (SAKILA / "mysql-sakila-schema.sql").read_text()
+    script = _sakila("mysql-sakila-schema.sql")
     skip = re.compile(r"^(DROP SCHEMA|CREATE SCHEMA|USE)\b", re.IGNORECASE)
-    with pymysql.connect(host=MARIADB_HOST, port=MARIADB_PORT, user="root", password="",
-                         database=database, autocommit=True) as connection, \
-            connection.cursor() as cursor:
+    with _mariadb_admin(database) as connection, connection.cursor() as cursor:
         for statement in mysql_statements(script):
             if statement and not skip.match(statement):
                 cursor.execute(statement.replace("sakila.", ""))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -395,6 +398,37 @@ def test_another_seed_or_now_gives_other_content(
     )
     assert checksum(other_seed.path) != checksum(built.path)
     assert checksum(other_now.path) != checksum(built.path)
+
+
+CHECKSUM_SCRIPT = """
+import hashlib, sqlite3, sys
+from datetime import datetime
+from pathlib import Path
+from privet.demo.database import TABLES, build_demo_database
+path = Path(sys.argv[1])
+build_demo_database(path, subjects=300, seed=42, now=datetime.fromisoformat(sys.argv[2]))
+digest = hashlib.sha256()
+with sqlite3.connect(path) as db:
+    for table in TABLES:
+        for row in db.execute(f"SELECT * FROM {table} ORDER BY id"):
+            digest.update(repr(row).encode())
+print(digest.hexdigest())
+"""
+
+
+def test_content_does_not_depend_on_the_string_hash_seed(tmp_path: Path) -> None:
+    digests = set()
+    for hash_seed in ("1", "2"):
+        result = subprocess.run(
+            [sys.executable, "-c", CHECKSUM_SCRIPT, str(tmp_path / f"h{hash_seed}.db"),
+             NOW.isoformat()],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True, text=True, check=True,
+        )
+        digests.add(result.stdout.strip())
+    build_demo_database(tmp_path / "here.db", subjects=300, seed=42, now=NOW)
+    digests.add(checksum(tmp_path / "here.db"))
+    assert len(digests) == 1
 
 
 def test_rebuild_replaces_an_existing_file(built: DemoDatabaseSummary, tmp_path: Path) -> None:

@@ -9,14 +9,13 @@ by must be indexed. Each finding points at the manifest line concerned.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from privet.datastores.naming import guess_column, looks_personal
 from privet.datastores.sql import DatabaseSchema, TableSchema, closest, read_schema
 from privet.kit.errors import PrivetError
 from privet.manifest.diagnostics import Diagnostic, Severity, sort_diagnostics
-from privet.manifest.schema import Datastore, Manifest, RetentionRule
+from privet.manifest.schema import Datastore, Manifest, Reference, RetentionRule
 from privet.manifest.source import Location
 from privet.manifest.taxonomy import overlaps
 
@@ -59,24 +58,6 @@ def live_diagnostics(
     return sort_diagnostics(checker.diagnostics)
 
 
-@dataclass(frozen=True)
-class _Target:
-    """Where a reference points: datastore, table, column."""
-
-    datastore: str
-    table: str
-    column: str
-
-
-def _parse_target(manifest: Manifest, datastore: str, to: str) -> _Target:
-    parts = to.split(".")
-    if len(parts) == 4:
-        return _Target(parts[0], f"{parts[1]}.{parts[2]}", parts[3])
-    if len(parts) == 3 and parts[0] in manifest.datastores:
-        return _Target(parts[0], parts[1], parts[2])
-    return _Target(datastore, ".".join(parts[:-1]), parts[-1])
-
-
 def _schemas_named(manifest: Manifest, key: str) -> set[str]:
     """Schemas other than the default that the manifest names in datastore ``key``."""
     names: list[str] = []
@@ -84,9 +65,9 @@ def _schemas_named(manifest: Manifest, key: str) -> set[str]:
     for table_name, table in store.tables.items():
         names.append(table_name)
         for reference in table.references:
-            target = _parse_target(manifest, key, reference.to)
-            if target.datastore == key:
-                names.append(target.table)
+            datastore, target_table, _ = manifest.reference_target(key, reference)
+            if datastore == key:
+                names.append(target_table)
     for rule in manifest.retention.values():
         if rule.table and rule.datastore in {key, None}:
             names.append(rule.table)
@@ -148,8 +129,8 @@ class _Checker:
         hint = (f"did you mean `{close}`?" if close
                 else _listing(f"columns of `{table.name}`", list(table.columns)))
         self.add(MISSING_COLUMN, Severity.error,
-                 f"{what}: column `{column}` does not exist in table `{table.name}` of "
-                 f"datastore `{datastore}`", path, hint, key=key)
+                 f"{what}: table `{table.name}` of datastore `{datastore}` has no column "
+                 f"`{column}`", path, hint, key=key)
         return False
 
     # -------------------------------------------------------------- datastores
@@ -165,8 +146,7 @@ class _Checker:
             declared.add(real.name)
             for field_name, data_field in table.fields.items():
                 path = (*base, "fields", field_name)
-                if not self.column(key, real, field_name, f"field `{name}.{field_name}`",
-                                   path, key=True):
+                if not self.column(key, real, field_name, "declared field", path, key=True):
                     continue
                 if data_field.identity and not real.is_indexed(field_name):
                     self.add(UNINDEXED_IDENTITY, Severity.warning,
@@ -174,7 +154,7 @@ class _Checker:
                              "no index: finding a person's rows will read the whole table",
                              path, _index_hint(real.name, field_name), key=True)
             for position, reference in enumerate(table.references):
-                self.check_reference(key, name, real, position, reference.field, reference.to)
+                self.check_reference(key, name, real, position, reference)
             for hold_name, hold in table.legal_holds.items():
                 hold_path = (*base, "legal_holds", hold_name)
                 what = f"legal hold `{hold_name}` on `{name}`"
@@ -208,36 +188,37 @@ class _Checker:
                 continue
             self.add(UNDECLARED_PERSONAL_COLUMN, Severity.warning,
                      f"table `{real_name}` of datastore `{key}` is not in the manifest, yet "
-                     f"its column{'s' if len(personal) > 1 else ''} "
-                     f"{', '.join(f'`{c}`' for c in personal)} look like personal data",
+                     f"{'its columns' if len(personal) > 1 else 'its column'} "
+                     f"{', '.join(f'`{c}`' for c in personal)} "
+                     f"{'look' if len(personal) > 1 else 'looks'} like personal data",
                      ("datastores", key, "tables"),
                      f"declare `{real_name}` under datastores.{key}.tables with its personal "
                      f"fields (`privet init --from-db` drafts them)",
                      key=True)
 
     def check_reference(
-        self, key: str, table_name: str, real: TableSchema, position: int, field: str, to: str
+        self, key: str, table_name: str, real: TableSchema, position: int, reference: Reference
     ) -> None:
         path = ("datastores", key, "tables", table_name, "references", position)
+        field = reference.field
         what = f"reference from `{table_name}`"
         if self.column(key, real, field, what, (*path, "field")) and not real.is_indexed(field):
             self.add(UNINDEXED_IDENTITY, Severity.warning,
                      f"reference column `{table_name}.{field}` has no index: following the "
                      "reference will read the whole table",
                      (*path, "field"), _index_hint(real.name, field))
-        target = _parse_target(self.manifest, key, to)
-        if target.datastore not in self.schemas:
+        datastore, table, column = self.manifest.reference_target(key, reference)
+        if datastore not in self.schemas:
             return  # unknown datastore (a lint error) or unreachable (reported once)
-        target_table = self.table(target.datastore, target.table, (*path, "to"),
-                                  what=f" (target of {what})")
-        if target_table is None:
+        target = self.table(datastore, table, (*path, "to"), what=f" (target of {what})")
+        if target is None:
             return
-        if self.column(target.datastore, target_table, target.column, f"target of {what}",
-                       (*path, "to")) and not target_table.is_indexed(target.column):
+        if self.column(datastore, target, column, f"target of {what}", (*path, "to")) \
+                and not target.is_indexed(column):
             self.add(UNINDEXED_IDENTITY, Severity.warning,
-                     f"reference target `{target.table}.{target.column}` has no index: "
+                     f"reference target `{table}.{column}` has no index: "
                      "following the reference will read the whole table",
-                     (*path, "to"), _index_hint(target_table.name, target.column))
+                     (*path, "to"), _index_hint(target.name, column))
 
     # -------------------------------------------------------------- retention
 

@@ -138,10 +138,10 @@ def build_scaffold(url: str, *, key: str, location: str, schema: DatabaseSchema)
 
     field_count = sum(len(g) for _, g in personal)
     lines = [
-        *_comment(f"Datastore scaffold written by `privet init` from {shown}.", 0),
         *_comment("Every category and identity below is a GUESS from a column's name: review "
                   "each one, correct or remove what is wrong, and add what the names do not "
                   "show. Then run `privet check --connect` to compare with the database.", 0),
+        *_comment(f"Drafted by `privet init` from {shown}.", 0),
         *_comment("Foreign keys are read from the database: they need no `references`. "
                   "Declare under `references` only the links the database does not know.", 0),
         *_comment(f"{len(schema.tables)} tables read; {len(personal)} have columns that look "

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
@@ -109,9 +109,10 @@ def describe_url(url: URL) -> str:
     """``PostgreSQL database `shop` at db.internal:5432``, for messages."""
     backend = url.get_backend_name()
     if backend == "sqlite":
-        database = url.database or ":memory:"
-        return f"SQLite database {database.removeprefix('file:')}"
-    kind = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB"}.get(backend, backend)
+        return f"SQLite database {_sqlite_path(url)}"
+    kind = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MariaDB"}.get(
+        backend, backend
+    )
     host = url.host or "localhost"
     where = f"{host}:{url.port}" if url.port else host
     user = f" as `{url.username}`" if url.username else ""
@@ -148,7 +149,7 @@ def open_engine(
             options.append(f"-c statement_timeout={query_timeout * 1000}")
         if options:
             connect_args["options"] = " ".join(options)
-    elif backend == "mysql":
+    elif backend in {"mysql", "mariadb"}:
         connect_args["connect_timeout"] = timeout
         if query_timeout is not None:
             connect_args["read_timeout"] = query_timeout
@@ -168,7 +169,7 @@ def open_engine(
             pass
     except DBAPIError as exc:
         engine.dispose()
-        raise _connect_error(parsed, exc, timeout) from None
+        raise _connect_error(parsed, exc, timeout, read_only) from None
     return engine
 
 
@@ -185,6 +186,11 @@ def _sqlite_read_only(url: URL) -> URL:
     return url.set(database="file:" + quote(absolute), query=query)
 
 
+def _sqlite_path(url: URL) -> str:
+    database = url.database or ":memory:"
+    return unquote(database.removeprefix("file:")) if database.startswith("file:") else database
+
+
 def _mysql_session_read_only(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
@@ -193,15 +199,16 @@ def _mysql_session_read_only(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _connect_error(url: URL, exc: DBAPIError, timeout: int) -> DatastoreError:
+def _connect_error(url: URL, exc: DBAPIError, timeout: int, read_only: bool) -> DatastoreError:
     reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
     if url.password:
         reason = reason.replace(url.password, "***")
     what = describe_url(url)
     if url.get_backend_name() == "sqlite":
-        path = (url.database or "").removeprefix("file:")
-        hint = (f"check that {path} exists and is readable (a relative path in the manifest "
-                "is relative to the workspace); Privet opens it read-only and never creates it")
+        hint = (f"check that {_sqlite_path(url)} exists and is readable (a relative path in "
+                "the manifest is relative to the workspace)")
+        if read_only:
+            hint += "; Privet opens it read-only and never creates it"
     elif "timeout" in reason.lower() or "timed out" in reason.lower():
         hint = (f"the server did not answer within {timeout}s: check the host, the port and "
                 "the firewall, or raise PRIVET_CONNECT_TIMEOUT")
@@ -302,6 +309,15 @@ def reflect_schema(engine: Engine, *, schema: str | None = None) -> DatabaseSche
             inspector = inspect(connection)
             default = inspector.default_schema_name
             target = None if schema is None or schema == default else schema
+            if target is not None:
+                known = inspector.get_schema_names()
+                if target not in known:
+                    close = closest(target, known)
+                    raise DatastoreError(
+                        f"{describe_url(engine.url)} has no schema `{target}`",
+                        hint=f"did you mean `{close}`?" if close
+                        else f"its schemas: {', '.join(sorted(known))}",
+                    )
             columns = inspector.get_multi_columns(schema=target)
             primary_keys = inspector.get_multi_pk_constraint(schema=target)
             foreign_keys = inspector.get_multi_foreign_keys(schema=target)
@@ -334,8 +350,8 @@ def reflect_schema(engine: Engine, *, schema: str | None = None) -> DatabaseSche
         fks = [
             ForeignKeySchema(
                 columns=tuple(fk["constrained_columns"]),
-                referred_table=qualified(fk.get("referred_schema") or schema_name,
-                                         fk["referred_table"]),
+                # None: the default schema (PostgreSQL: one on the search path)
+                referred_table=qualified(fk.get("referred_schema"), fk["referred_table"]),
                 referred_columns=tuple(fk["referred_columns"]),
             )
             for fk in foreign_keys.get(key, [])
@@ -379,15 +395,20 @@ def read_schema(
 ) -> DatabaseSchema:
     """Resolve ``url``, open it read-only, reflect its default schema and ``schemas``, close.
 
-    Raises ``ConfigurationError`` (unset variable, bad URL) or ``DatastoreError``.
+    A schema in ``schemas`` that does not exist adds no table. Raises
+    ``ConfigurationError`` (unset variable, bad URL) or ``DatastoreError``.
     """
     resolved = resolve_url(url, workspace_root, datastore=datastore)
     engine = open_engine(resolved, timeout=timeout, query_timeout=query_timeout)
     try:
         database = reflect_schema(engine)
         for name in sorted(set(schemas)):
-            if name != database.default_schema:
+            if name == database.default_schema:
+                continue
+            try:
                 database = database.merged(reflect_schema(engine, schema=name))
+            except DatastoreError:
+                continue  # no such schema: its tables are missing, and said so by the caller
         return database
     finally:
         engine.dispose()
