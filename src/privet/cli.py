@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from privet.datastores.cli import init
+from privet.demo.cli import demo
 from privet.manifest.cli import check, manifest_app
 
 app = typer.Typer(
@@ -13,19 +15,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("check")(check)
+app.command("init")(init)
+app.command("demo")(demo)
 app.add_typer(manifest_app, name="manifest")
-
-
-def _mount_optional() -> None:
-    """Commands whose domains are optional installs are mounted when importable."""
-    from privet.datastores.cli import init
-    from privet.demo.cli import demo
-
-    app.command("init")(init)
-    app.command("demo")(demo)
-
-
-try:
-    _mount_optional()
-except ImportError:  # pragma: no cover - during development a domain may be absent
-    pass

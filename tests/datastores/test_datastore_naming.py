@@ -57,6 +57,9 @@ from privet.manifest.taxonomy import Taxonomy
         ("applications", "cv", "user.content.private", None),
         ("tickets", "notes", "user.content.private", None),
         ("staff", "picture", "user.content.self_image", None),
+        ("invoices", "billing_name", "user.name", None),
+        ("job_applications", "cv_text", "user.content.private", None),
+        ("web_sessions", "session_token", "user.authorization.credentials", None),
     ],
 )
 def test_guesses_the_category_and_identity_a_reviewer_expects(

@@ -216,3 +216,30 @@ def test_init_reports_an_unset_variable(tmp_path: Path) -> None:
                                          "--dir", str(tmp_path)], env={"NOPE_DATABASE_URL": None})
     assert result.exit_code == 1
     assert "NOPE_DATABASE_URL" in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_scaffold_of_another_schema_passes_the_live_checks(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from sqlalchemy import text
+
+    from privet.datastores.live_checks import live_diagnostics
+    from privet.datastores.sql import open_engine
+
+    writable = open_engine(postgres_url, timeout=5, read_only=False)
+    with writable.begin() as connection:
+        connection.execute(text("CREATE SCHEMA crm"))
+        connection.execute(text(
+            "CREATE TABLE crm.contacts (id int PRIMARY KEY, email text UNIQUE, phone text)"
+        ))
+    writable.dispose()
+    scaffold = scaffold_from_database(postgres_url, key="main", location="FR",
+                                      workspace_root=tmp_path, timeout=5, schema="crm")
+    manifest = _load(tmp_path, scaffold.text)
+    assert set(manifest.datastores["main"].tables["crm.contacts"].fields) == {"email", "phone"}
+    # the draft matches the database; only the phone, an identity, lacks an index
+    found = live_diagnostics(manifest, tmp_path, timeout=5)
+    assert [(d.rule, d.hint) for d in found] == [
+        ("live-unindexed-identity", "CREATE INDEX ix_crm_contacts_phone ON crm.contacts (phone);")
+    ]

@@ -37,9 +37,12 @@ def init(
         help="Workspace folder; a relative SQLite path is relative to it.",
     ),
 ) -> None:
-    """Draft a `datastores:` manifest section from a live database: its tables, and
-    categories and identities guessed from column names, for you to review."""
-    console = Console(stderr=True)
+    """Draft the manifest's `datastores:` section from a live database, for you to review.
+
+    The database is opened read-only. Categories and identities are guessed from column
+    names; foreign keys and tables with nothing personal are listed as comments.
+    """
+    console = Console(stderr=True, soft_wrap=True)
     try:
         settings = Settings()
         workspace = Workspace.find(dir, settings)
@@ -54,7 +57,7 @@ def init(
         else:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(scaffold.text, encoding="utf-8")
-            Console().print(f"wrote {escape(str(out))}")
+            Console(soft_wrap=True).print(f"wrote {escape(str(out))}", highlight=False)
     except PrivetError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from privet.kit.errors import ConfigurationError
-from privet.manifest.conditions import And, Comparison, Condition, InList, IsNull, Node, Not, Or
+from privet.manifest.conditions import And, Comparison, Condition, InList, IsNull, Node, Not
 
 _OPERATORS: dict[str, Any] = {
     "=": lambda c, v: c == v,

@@ -60,12 +60,10 @@ def live_diagnostics(
 
 def _schemas_named(manifest: Manifest, key: str) -> set[str]:
     """Schemas other than the default that the manifest names in datastore ``key``."""
-    names: list[str] = []
-    store = manifest.datastores[key]
-    for table_name, table in store.tables.items():
-        names.append(table_name)
+    names = list(manifest.datastores[key].tables)
+    for source, _, table in manifest.tables():
         for reference in table.references:
-            datastore, target_table, _ = manifest.reference_target(key, reference)
+            datastore, target_table, _ = manifest.reference_target(source, reference)
             if datastore == key:
                 names.append(target_table)
     for rule in manifest.retention.values():

@@ -87,7 +87,7 @@ _FLAG_WORDS = _word_set("""
 # Trailing words that do not change what the value is about.
 _NOISE_WORDS = _word_set("""
     raw normalized normalised canonical lower lowercase upper plain plaintext primary
-    secondary alt alternate alternative old new prev previous current main other
+    secondary alt alternate alternative old new prev previous current main other text
 """)
 # Trailing words saying the value is transformed: still personal, no longer an identity.
 _HASHED_WORDS = _word_set("""
@@ -118,6 +118,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(", ".join(f"{w} name" for w in sorted(PERSON_WORDS - {"user", "profile"})),
           "user.name"),
     _rule("name, display name", "user.name", context="people", whole=True),
+    _rule("billing name, shipping name, delivery name, invoice name", "user.name"),
     # postal address
     _rule("address, addresses, address line, addressline", "user.contact.address"),
     _rule("street, street address, streetaddress, street name, street#, house#",
@@ -164,7 +165,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule("criminal record, conviction, convictions", "user.criminal_history"),
     # credentials
     _rule("password, passwd, pwd, pin, pin code", "user.authorization.password"),
-    _rule("api key, otp secret, totp secret, mfa secret, recovery codes",
+    _rule("api key, otp secret, totp secret, mfa secret, recovery codes, session token, "
+          "auth token, access token, refresh token, reset token, remember token",
           "user.authorization.credentials"),
     # government identifiers
     _rule("ssn, social security#, national id, national id#, national identification#, "
