@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from pydantic import Field
@@ -23,3 +24,21 @@ class Settings(BaseSettings):
         "if it exists, else `privet.yaml`.",
     )
     connect_timeout: int = Field(10, description="Seconds to wait when opening a datastore.")
+
+
+SETTINGS_FILE = "privet.toml"
+
+
+def workspace_settings(root: Path, environment: Settings) -> Settings:
+    """Settings for a workspace: ``privet.toml`` in it, overridden by the environment."""
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        return environment
+    try:
+        from_file = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        from privet.kit.errors import ConfigurationError
+
+        raise ConfigurationError(f"{path}: {exc}",
+                                 hint="fix the TOML, or delete the file") from exc
+    return Settings.model_validate({**from_file, **environment.model_dump(exclude_unset=True)})

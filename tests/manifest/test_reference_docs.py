@@ -21,3 +21,10 @@ def test_every_lint_rule_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     missing = [rule_id for rule_id in RULES if f"`{rule_id}`" not in text]
     assert missing == []
+
+
+def test_every_live_rule_is_documented() -> None:
+    from privet.datastores.live_checks import LIVE_RULES
+
+    text = DOC.read_text(encoding="utf-8")
+    assert [rule_id for rule_id in LIVE_RULES if f"`{rule_id}`" not in text] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from privet.config import Settings
+from privet.config import Settings, workspace_settings
 from privet.kit.errors import WorkspaceError
 from privet.manifest.loader import load_manifest
 from privet.manifest.schema import Manifest
@@ -27,7 +27,7 @@ class Workspace:
         if not root.is_dir():
             raise WorkspaceError(f"workspace folder {root} does not exist",
                                  hint="pass --dir, set PRIVET_DIR, or run `privet demo`")
-        return cls(root, settings)
+        return cls(root, workspace_settings(root, settings))
 
     @property
     def manifest_path(self) -> Path:
