@@ -1336,6 +1336,10 @@ def build_demo_database(
                     counts[table] += len(rows)
                 if progress is not None:
                     progress(stage, done, total)
+        # Flags requests set (restriction of processing, Art. 18); added after the load
+        # so the generated rows need not carry them (a constant default costs nothing).
+        for statement in LATE_COLUMNS:
+            connection.execute(statement)
         for number, statement in enumerate(INDEXES, start=1):
             connection.execute(statement)
             if progress is not None:
@@ -1358,6 +1362,11 @@ def build_demo_database(
         planted={v: tuple(ids) for v, ids in builder.planted.items()},
     )
 
+
+
+LATE_COLUMNS = (
+    "ALTER TABLE contacts ADD COLUMN processing_restricted INTEGER NOT NULL DEFAULT 0",
+)
 
 
 def _insert_statement(connection: sqlite3.Connection, table: str) -> str:

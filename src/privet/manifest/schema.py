@@ -370,6 +370,14 @@ class DataField(_Section):
     erasure: FieldErasure | None = Field(
         None, description="How erasure treats it when the row is kept (default: nullify)."
     )
+    on_restriction: str | int | float | bool | None = Field(
+        None, description="Value set when the person restricts processing (Art. 18); `now` "
+        "sets the current time."
+    )
+    on_objection: str | int | float | bool | None = Field(
+        None, description="Value set when the person objects (Art. 21), e.g. `unsubscribed`; "
+        "`now` sets the current time."
+    )
     description: str | None = Field(None, description="Notes for readers.")
 
     @model_validator(mode="before")
@@ -384,13 +392,30 @@ class DataField(_Section):
         return self.identity is not None or any(is_personal(c) for c in self.categories)
 
 
+class ReferenceDirection(StrEnum):
+    """Which way a request follows a link (as in Fides: where the lookup value comes from)."""
+
+    from_ = "from"
+    to = "to"
+    both = "both"
+
+
 class Reference(_Section):
-    """A link between tables that the database does not declare as a foreign key."""
+    """A link between tables that requests follow to find a person's rows.
+
+    For links the database does not declare as foreign keys, or, with ``direction: to``, to
+    claim the row a person's row points at (their address).
+    """
 
     field: SqlName = Field(description="Column of this table.")
     to: str = Field(
         pattern=r"^([A-Za-z_][A-Za-z0-9_]*\.){1,3}[A-Za-z_][A-Za-z0-9_$]*$",
         description="`table.column`, or `datastore.table.column` across datastores.",
+    )
+    direction: ReferenceDirection = Field(
+        ReferenceDirection.from_,
+        description="`from`: rows here are found from the person's rows in the target; `to`: "
+        "the target's rows are found from the person's rows here; `both`.",
     )
     description: str | None = Field(None, description="Why the link exists.")
 
@@ -416,6 +441,11 @@ class Table(_Section):
     data_subjects: list[TaxonomyKey] = Field(default_factory=list, description="Whose rows.")
     erasure: TableErasure = Field(
         TableErasure.mask, description="Erasure deletes a person's rows, or masks their fields."
+    )
+    propagate: bool = Field(
+        True, description="Rows of other tables whose foreign keys point at a person's rows "
+        "here are theirs too. Set false for rows shared by many people (a company account), "
+        "so that finding one person there does not claim everyone linked to it."
     )
     fields: dict[SqlName, DataField] = Field(
         default_factory=dict, description="Personal (and identity) columns, by column name."
