@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,14 @@ class Settings(BaseSettings):
         "if it exists, else `privet.yaml`.",
     )
     connect_timeout: int = Field(10, description="Seconds to wait when opening a datastore.")
+    secret_key: SecretStr | None = Field(
+        None, description="Secret for keyed hashes (erasure strategy `hash`, the identities in "
+        "the erasure ledger). Long and random; keep it out of the manifest and of git."
+    )
+    database_url: str | None = Field(
+        None, description="Privet's own database; default: SQLite at data/privet.db in the "
+        "workspace. PostgreSQL in production: postgresql://user@host/privet."
+    )
 
 
 SETTINGS_FILE = "privet.toml"

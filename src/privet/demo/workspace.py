@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from privet.config import SETTINGS_FILE
 from privet.demo.database import DemoDatabaseSummary, build_demo_database
 from privet.kit.errors import WorkspaceError
 from privet.kit.workspace import MANIFEST_FOLDER
@@ -31,6 +33,16 @@ def demo_manifest_files() -> list[tuple[str, str]]:
                   if entry.name.endswith(".yaml"))
 
 
+def _write_settings(root: Path) -> None:
+    """A demo secret key, kept across rebuilds (a real workspace sets PRIVET_SECRET_KEY)."""
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        path.write_text(
+            "# Demo settings. In production, set PRIVET_SECRET_KEY in the environment instead.\n"
+            f'secret_key = "{secrets.token_urlsafe(32)}"\n', encoding="utf-8")
+        path.chmod(0o600)
+
+
 def build_demo_workspace(
     root: Path,
     *,
@@ -51,6 +63,7 @@ def build_demo_workspace(
     (root / MANIFEST_FOLDER).mkdir(parents=True)
     (root / "data").mkdir()
     (root / MARKER).write_text("This folder was made by `privet demo`; it rebuilds it.\n")
+    _write_settings(root)
     written: list[Path] = []
     for name, text in demo_manifest_files():
         target = root / MANIFEST_FOLDER / name

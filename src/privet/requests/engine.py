@@ -1,0 +1,268 @@
+"""Finding a person's rows across the connected datastores.
+
+``ConnectedDatastores`` opens every datastore of the manifest once (read-only for access,
+read-write for changes), reflects its tables and builds the identity graph. ``find_rows``
+walks the graph from the person's identities: a handful of indexed, batched queries per
+table — identities and linked keys always travel as bound parameters in IN lists of at most
+``CHUNK`` values — never a query per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import RowMapping, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from privet.datastores.sql import open_engine, resolve_url
+from privet.kit.errors import DatastoreError, PrivetError
+from privet.manifest.schema import Manifest
+from privet.requests.graph import IdentityGraph, Link, NodeKey, build_graph, node_name
+
+CHUNK = 500
+MAX_IDENTITY_LENGTH = 16_384
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ().\-]{4,32}$")
+
+
+class IdentityError(PrivetError):
+    """An identity that cannot be used to look a person up."""
+
+    http_status = 422
+
+
+Identities = Mapping[str, Sequence[str]]
+
+
+def clean_identities(identities: Identities, known: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Check identities before any query: known types, sane values; never changes their text."""
+    known_types = set(known)
+    cleaned: dict[str, tuple[str, ...]] = {}
+    for kind, values in identities.items():
+        if kind not in known_types:
+            raise IdentityError(
+                f"no datastore declares an identity of type `{kind}`",
+                hint=f"identity types in the manifest: {', '.join(sorted(known_types))}",
+            )
+        kept: list[str] = []
+        for raw in values:
+            value = raw.strip()
+            if not value:
+                raise IdentityError(f"an empty {kind} cannot identify anyone")
+            if "\x00" in value:
+                raise IdentityError(f"the {kind} contains a NUL character")
+            if len(value) > MAX_IDENTITY_LENGTH:
+                raise IdentityError(
+                    f"the {kind} is {len(value)} characters long; at most "
+                    f"{MAX_IDENTITY_LENGTH} are accepted")
+            if kind == "email" and not _EMAIL.match(value):
+                raise IdentityError(f"`{value[:80]}` is not an email address")
+            if kind == "phone" and not _PHONE.match(value):
+                raise IdentityError(f"`{value[:80]}` is not a phone number",
+                                    hint="digits, spaces, + ( ) . - only")
+            kept.append(value)
+        if kept:
+            cleaned[kind] = tuple(dict.fromkeys(kept))
+    if not cleaned:
+        raise IdentityError("give at least one identity (e.g. --email)")
+    return cleaned
+
+
+@dataclass
+class FoundTable:
+    """Rows of one table that belong to the person, keyed by primary key."""
+
+    node: NodeKey
+    table: sa.Table
+    key_columns: tuple[str, ...]
+    rows: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    reached_by: list[str] = field(default_factory=list)
+
+
+Found = dict[NodeKey, FoundTable]
+
+
+@dataclass
+class ConnectedDatastores:
+    """Engines, reflected tables and the identity graph of a manifest's datastores."""
+
+    manifest: Manifest
+    engines: dict[str, Engine]
+    graph: IdentityGraph
+    failures: dict[str, str]
+
+    @classmethod
+    def open(cls, manifest: Manifest, workspace_root: Path, *, timeout: int,
+             write: bool, only: Iterable[str] | None = None) -> ConnectedDatastores:
+        """Connect to each datastore; one that cannot be reached is recorded, not raised."""
+        engines: dict[str, Engine] = {}
+        metadata: dict[str, sa.MetaData] = {}
+        failures: dict[str, str] = {}
+        wanted = set(only) if only is not None else set(manifest.datastores)
+        for key, store in manifest.datastores.items():
+            if key not in wanted:
+                continue
+            try:
+                url = resolve_url(store.url, workspace_root, datastore=key)
+                engine = open_engine(url, timeout=timeout, read_only=not write)
+                if engine.dialect.name == "sqlite":
+                    event.listen(engine, "connect", _sqlite_foreign_keys)
+                    engine.dispose()  # reconnect with the listener in place
+                reflected = sa.MetaData()
+                reflected.reflect(bind=engine)
+                for schema in _schemas(manifest, key):
+                    reflected.reflect(bind=engine, schema=schema)
+            except PrivetError as exc:
+                failures[key] = exc.message
+                continue
+            except SQLAlchemyError as exc:
+                failures[key] = f"cannot read the schema: {_short(exc)}"
+                continue
+            engines[key] = engine
+            metadata[key] = reflected
+        graph = build_graph(manifest, metadata)
+        return cls(manifest, engines, graph, failures)
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
+
+    def __enter__(self) -> ConnectedDatastores:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _schemas(manifest: Manifest, datastore: str) -> set[str]:
+    names = [n for n in manifest.datastores[datastore].tables if "." in n]
+    return {n.rsplit(".", 1)[0] for n in names} - {"public", "main"}
+
+
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _short(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return " ".join(str(orig if orig is not None else exc).split())[:300]
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _coerce(column: sa.Column[Any], value: str) -> Any:
+    """The identity as the column's Python type, or None when it cannot be one."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    if python_type is str:
+        return value
+    try:
+        return python_type(value)
+    except (TypeError, ValueError):
+        return None
+
+
+SeedTable = Callable[[Connection, NodeKey], sa.Table]
+
+
+def find_rows(
+    graph: IdentityGraph,
+    connections: Mapping[str, Connection],
+    identities: Mapping[str, Sequence[str]],
+    *,
+    seed: SeedTable | None = None,
+) -> Found:
+    """Every row of the person in the connected datastores, following the graph to the end.
+
+    Identities are matched with IN lists; with ``seed`` (a batch of people), each identity
+    column is joined with the temporary table ``seed`` returns (columns ``kind``, ``value``).
+    """
+    found: Found = {}
+    frontier: dict[NodeKey, list[dict[str, Any]]] = {}
+
+    def add(node: NodeKey, rows: Iterable[RowMapping], how: str) -> None:
+        entry = found.get(node)
+        fresh: list[dict[str, Any]] = []
+        for row in rows:
+            if entry is None:
+                entry = found[node] = FoundTable(node, graph.tables[node],
+                                                 graph.key_columns(node))
+            record = dict(row)
+            key = tuple(record[c] for c in entry.key_columns)
+            if key not in entry.rows:
+                entry.rows[key] = record
+                fresh.append(record)
+        if fresh and entry is not None:
+            if how not in entry.reached_by:
+                entry.reached_by.append(how)
+            frontier.setdefault(node, []).extend(fresh)
+
+    for identity in graph.seeds:
+        connection = connections.get(identity.node[0])
+        values = identities.get(identity.identity)
+        if connection is None or not values:
+            continue
+        table = graph.tables[identity.node]
+        column = table.c[identity.column]
+        how = f"identity {identity.identity}"
+        if seed is not None:
+            batch = seed(connection, identity.node)
+            query = sa.select(table).join(batch, sa.and_(
+                batch.c.kind == identity.identity, column == sa.cast(batch.c.value, column.type)))
+            add(identity.node, connection.execute(query).mappings(), how)
+            continue
+        typed = [v for v in (_coerce(column, value) for value in values) if v is not None]
+        for part in chunks(typed):
+            query = sa.select(table).where(column.in_(part))
+            add(identity.node, connection.execute(query).mappings(), how)
+
+    while frontier:
+        node, rows = frontier.popitem()
+        for link in graph.outgoing.get(node, []):
+            connection = connections.get(link.target[0])
+            if connection is not None:
+                add(link.target, _follow(graph, connection, link, rows), link.describe())
+    return found
+
+
+def _follow(graph: IdentityGraph, connection: Connection, link: Link,
+            rows: list[dict[str, Any]]) -> Iterator[RowMapping]:
+    values = sorted({tuple(row[c] for c in link.source_columns) for row in rows
+                     if all(row[c] is not None for c in link.source_columns)}, key=repr)
+    if not values:
+        return
+    table = graph.tables[link.target]
+    columns = [table.c[c] for c in link.target_columns]
+    for part in chunks(values):
+        if len(columns) == 1:
+            condition = columns[0].in_([v[0] for v in part])
+        else:
+            condition = sa.tuple_(*columns).in_(list(part))
+        yield from connection.execute(sa.select(table).where(condition)).mappings()
+
+
+def datastore_error(datastore: str, exc: Exception) -> str:
+    if isinstance(exc, PrivetError):
+        return exc.message
+    if isinstance(exc, SQLAlchemyError):
+        return f"datastore `{datastore}`: {_short(exc)}"
+    return f"datastore `{datastore}`: {exc}"
+
+
+__all__ = [
+    "CHUNK", "ConnectedDatastores", "DatastoreError", "Found", "FoundTable", "IdentityError",
+    "chunks", "clean_identities", "datastore_error", "find_rows", "node_name",
+]

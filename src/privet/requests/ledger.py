@@ -1,0 +1,101 @@
+"""Queries on the erasure ledger (Privet's database)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from privet.models import ErasureLedgerEntry, ErasureRecord
+from privet.requests.changes import TablePlan, field_erasure
+
+
+def identity_hash(secret: bytes, kind: str, value: str) -> str:
+    """A keyed hash of one identity: the ledger can match a person without naming them."""
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def _json_key(key: Sequence[Any]) -> list[Any]:
+    restored: list[Any] = json.loads(json.dumps(list(key), default=str))
+    return restored
+
+
+def record_erasure(
+    session: Session,
+    *,
+    reference: str,
+    recorded_at: datetime,
+    identities: Mapping[str, Sequence[str]],
+    subjects: int,
+    secret: bytes,
+    datastore: str,
+    plans: Sequence[TablePlan],
+) -> ErasureRecord | None:
+    """Write what ``plans`` erase in ``datastore``, under the request ``reference``."""
+    entries: list[ErasureLedgerEntry] = []
+    for plan in plans:
+        table = plan.table.fullname
+        if plan.delete:
+            entries.append(ErasureLedgerEntry(
+                datastore=datastore, table_name=table, action="delete",
+                key_columns=list(plan.key_columns),
+                keys=[_json_key(k) for k in plan.delete], strategies={}))
+        groups: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
+        for key, changes in plan.updates.items():
+            groups[tuple(sorted(changes))].append(_json_key(key))
+        for fields, keys in groups.items():
+            strategies = {name: _strategy(plan, name) for name in fields}
+            entries.append(ErasureLedgerEntry(
+                datastore=datastore, table_name=table, action="mask",
+                key_columns=list(plan.key_columns), keys=keys, strategies=strategies))
+    if not entries:
+        return None
+    record = session.scalar(select(ErasureRecord).where(ErasureRecord.reference == reference))
+    if record is None:
+        hashes = sorted({identity_hash(secret, kind, value)
+                         for kind, values in identities.items() for value in values})
+        record = ErasureRecord(reference=reference, recorded_at=recorded_at,
+                               subjects=subjects, identity_hashes=hashes)
+        session.add(record)
+    record.entries.extend(entries)
+    session.flush()
+    return record
+
+
+def _strategy(plan: TablePlan, name: str) -> dict[str, Any]:
+    """The strategy to apply again on replay: the field's, or nullify for a cleared link."""
+    declared = plan.declared_fields.get(name)
+    erasure = field_erasure(declared) if declared is not None else None
+    if erasure is None:
+        return {"strategy": "nullify"}
+    return {"strategy": erasure.strategy.value, "value": erasure.value}
+
+
+def discard_entries(session: Session, record: ErasureRecord, datastore: str) -> None:
+    """Forget ``datastore``'s entries of ``record`` (its transaction was rolled back)."""
+    for entry in [e for e in record.entries if e.datastore == datastore]:
+        record.entries.remove(entry)
+    if not record.entries:
+        session.delete(record)
+    session.flush()
+
+
+def entries_since(session: Session, since: datetime) -> list[ErasureLedgerEntry]:
+    """Every entry of erasures recorded at or after ``since``, in the order they ran."""
+    query = (select(ErasureLedgerEntry).join(ErasureRecord)
+             .where(ErasureRecord.recorded_at >= since).order_by(ErasureLedgerEntry.id))
+    return list(session.scalars(query))
+
+
+def find_records(session: Session, secret: bytes, kind: str, value: str) -> list[ErasureRecord]:
+    """Erasures recorded for one identity (the ledger answers "was X erased?")."""
+    wanted = identity_hash(secret, kind, value)
+    records = session.scalars(select(ErasureRecord).order_by(ErasureRecord.id))
+    return [r for r in records if wanted in r.identity_hashes]
