@@ -15,7 +15,15 @@ from privet.datastores.naming import guess_column, looks_personal
 from privet.datastores.sql import DatabaseSchema, TableSchema, closest, read_schema
 from privet.kit.errors import PrivetError
 from privet.manifest.diagnostics import Diagnostic, Severity, sort_diagnostics
-from privet.manifest.schema import Datastore, Manifest, Reference, RetentionRule
+from privet.manifest.schema import (
+    Datastore,
+    FieldErasureStrategy,
+    Manifest,
+    Reference,
+    RetentionRule,
+    Table,
+    TableErasure,
+)
 from privet.manifest.source import Location
 from privet.manifest.taxonomy import overlaps
 
@@ -24,9 +32,11 @@ MISSING_TABLE = "live-missing-table"
 MISSING_COLUMN = "live-missing-column"
 UNDECLARED_PERSONAL_COLUMN = "live-undeclared-personal-column"
 UNINDEXED_IDENTITY = "live-unindexed-identity"
+ERASURE_IMPOSSIBLE = "live-erasure-impossible"
 
 LIVE_RULES = (UNREACHABLE, MISSING_TABLE, MISSING_COLUMN, UNDECLARED_PERSONAL_COLUMN,
-              UNINDEXED_IDENTITY)
+              UNINDEXED_IDENTITY, ERASURE_IMPOSSIBLE)
+_TEXT_TYPES = ("CHAR", "TEXT", "CLOB", "STRING")
 
 _SHOWN = 8  # names listed in a hint when nothing is close
 
@@ -146,6 +156,7 @@ class _Checker:
                 path = (*base, "fields", field_name)
                 if not self.column(key, real, field_name, "declared field", path, key=True):
                     continue
+                self.check_erasure(name, table, real, field_name, path)
                 if data_field.identity and not real.is_indexed(field_name):
                     self.add(UNINDEXED_IDENTITY, Severity.warning,
                              f"identity field `{name}.{field_name}` ({data_field.identity}) has "
@@ -193,6 +204,28 @@ class _Checker:
                      f"declare `{real_name}` under datastores.{key}.tables with its personal "
                      f"fields (`privet init --from-db` drafts them)",
                      key=True)
+
+    def check_erasure(self, name: str, table: Table, real: TableSchema, field_name: str,
+                      path: tuple[str | int, ...]) -> None:
+        """A strategy the column cannot take would make every erasure of the table fail."""
+        kept = table.erasure is TableErasure.mask or bool(table.legal_holds)
+        erasure = table.fields[field_name].effective_erasure
+        if not kept or erasure is None:
+            return
+        column = real.columns[field_name]
+        if erasure.strategy is FieldErasureStrategy.nullify and not column.nullable:
+            self.add(ERASURE_IMPOSSIBLE, Severity.error,
+                     f"`{name}.{field_name}` is erased by nullify, but the column is NOT NULL: "
+                     "every erasure of this table would fail", path,
+                     "give it `erasure: {strategy: fixed, value: ...}` or `hash`, or make the "
+                     "table `erasure: delete_row`", key=True)
+        textual = any(word in column.type.upper() for word in _TEXT_TYPES)
+        if erasure.strategy in (FieldErasureStrategy.hash, FieldErasureStrategy.random) \
+                and not textual:
+            self.add(ERASURE_IMPOSSIBLE, Severity.error,
+                     f"`{name}.{field_name}` is {column.type}: the `{erasure.strategy.value}` "
+                     "strategy needs a text column", path,
+                     "use `nullify` or `fixed` for numbers and dates", key=True)
 
     def check_reference(
         self, key: str, table_name: str, real: TableSchema, position: int, reference: Reference

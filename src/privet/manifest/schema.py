@@ -391,6 +391,14 @@ class DataField(_Section):
     def is_personal(self) -> bool:
         return self.identity is not None or any(is_personal(c) for c in self.categories)
 
+    @property
+    def effective_erasure(self) -> FieldErasure | None:
+        """How erasure treats the field when its row is kept: its strategy; nullify for
+        personal data by default; None when it is kept as is."""
+        if self.erasure is not None:
+            return None if self.erasure.strategy is FieldErasureStrategy.keep else self.erasure
+        return FieldErasure(strategy=FieldErasureStrategy.nullify) if self.is_personal else None
+
 
 class ReferenceDirection(StrEnum):
     """Which way a request follows a link (as in Fides: where the lookup value comes from)."""

@@ -69,14 +69,6 @@ class TablePlan:
 # ---------------------------------------------------------------------------- masking
 
 
-def field_erasure(field_: DataField) -> FieldErasure | None:
-    """How erasure treats a declared field: its strategy, nullify for personal data by
-    default, nothing for a field that holds no personal data."""
-    if field_.erasure is not None:
-        return None if field_.erasure.strategy is FieldErasureStrategy.keep else field_.erasure
-    return FieldErasure(strategy=FieldErasureStrategy.nullify) if field_.is_personal else None
-
-
 def masked_value(column: sa.Column[Any], erasure: FieldErasure, current: Any, *,
                  secret: bytes | None) -> Any:
     """The value ``current`` becomes; ``current`` itself when it is already erased."""
@@ -200,7 +192,7 @@ def plan_erasure(graph: IdentityGraph, connection: Connection, datastore: str, f
                 continue
             changes: dict[str, Any] = {}
             for name, field_ in declared.fields.items():
-                erasure = field_erasure(field_)
+                erasure = field_.effective_erasure
                 if erasure is None or (held and name in keep_when_held):
                     continue
                 column = entry.table.c[name]

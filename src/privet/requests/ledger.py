@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from privet.models import ErasureLedgerEntry, ErasureRecord
-from privet.requests.changes import TablePlan, field_erasure
+from privet.requests.changes import TablePlan
 
 
 def identity_hash(secret: bytes, kind: str, value: str) -> str:
@@ -72,7 +72,7 @@ def record_erasure(
 def _strategy(plan: TablePlan, name: str) -> dict[str, Any]:
     """The strategy to apply again on replay: the field's, or nullify for a cleared link."""
     declared = plan.declared_fields.get(name)
-    erasure = field_erasure(declared) if declared is not None else None
+    erasure = declared.effective_erasure if declared is not None else None
     if erasure is None:
         return {"strategy": "nullify"}
     return {"strategy": erasure.strategy.value, "value": erasure.value}
