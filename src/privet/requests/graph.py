@@ -172,6 +172,8 @@ def build_graph(manifest: Manifest, metadata: dict[str, sa.MetaData]) -> Identit
         for reference in table.references:
             target_store, target_table, column = manifest.reference_target(datastore, reference)
             target = (target_store, target_table)
+            if target_store not in metadata:
+                continue  # that datastore is not connected (down): reported by the caller
             if target not in tables:
                 raise ConfigurationError(
                     f"`{name}.{reference.field}` refers to `{reference.to}`, which is not "
