@@ -16,8 +16,9 @@ from privet.manifest.diagnostics import ManifestError
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# emoji=False: text from manifests and identities (`drop:skull:table`) is shown as typed.
+console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 WorkspaceDir = Annotated[
     Path | None,

@@ -23,7 +23,8 @@ class ErasureRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(), index=True)
+    """UTC, stored without a zone so every database compares it the same way."""
     subjects: Mapped[int] = mapped_column(Integer)
     identity_hashes: Mapped[list[str]] = mapped_column(JSON)
     entries: Mapped[list[ErasureLedgerEntry]] = relationship(

@@ -29,9 +29,17 @@ from privet.manifest.schema import (
     Table,
     TableErasure,
 )
-from privet.requests.engine import Found, FoundTable, chunks
+from privet.requests.engine import (
+    Found,
+    FoundTable,
+    chunks,
+    delete_where_in,
+    in_values,
+    where_in,
+)
 from privet.requests.graph import IdentityGraph, NodeKey
 
+DELETE_CHUNK = 2_000
 HASH_PREFIX = "hmac:"
 RANDOM_PREFIX = "erased:"
 NOW = "now"
@@ -283,15 +291,54 @@ def _clear_links_to_deleted(plans: dict[NodeKey, TablePlan]) -> None:
 
 
 def apply_plans(connection: Connection, plans: list[TablePlan]) -> None:
-    """Run the plans in the connection's transaction: updates, then deletes child-first."""
+    """Run the plans in the connection's transaction: updates, then deletes child-first.
+
+    Rows about to be deleted that refer to each other (a self-reference, two tables
+    pointing at each other) first lose those links where the columns allow NULL, so no
+    order of deletes is refused — InnoDB checks foreign keys row by row.
+    """
     for plan in plans:
         _apply_updates(connection, plan)
-    for plan in _delete_order(plans):
-        keys = [plan.table.c[c] for c in plan.key_columns]
-        for part in chunks(plan.delete):
-            selector = (keys[0].in_([k[0] for k in part]) if len(keys) == 1
-                        else sa.tuple_(*keys).in_(list(part)))
-            connection.execute(sa.delete(plan.table).where(selector))
+    pending = {p.table.fullname: p for p in plans if p.delete}
+    cyclic = _cyclic_links(pending)
+    for plan, constraint in cyclic:
+        columns = {e.parent.name: None for e in constraint.elements}
+        unlink = (sa.update(plan.table)
+                  .where(where_in(plan.table, plan.key_columns)).values(columns))
+        for part in chunks(plan.delete, DELETE_CHUNK):
+            connection.execute(unlink, {"values": in_values(plan.key_columns, part)})
+    for plan in _delete_order(pending, {id(c) for _, c in cyclic}):
+        statement = delete_where_in(plan.table, plan.key_columns)
+        for part in chunks(plan.delete, DELETE_CHUNK):
+            connection.execute(statement, {"values": in_values(plan.key_columns, part)})
+
+
+def _cyclic_links(pending: dict[str, TablePlan]
+                  ) -> list[tuple[TablePlan, sa.ForeignKeyConstraint]]:
+    """Nullable foreign keys between tables with deletes that lie on a cycle."""
+    edges = {name: {fk.referred_table.fullname for fk in plan.table.foreign_key_constraints
+                    if fk.referred_table.fullname in pending}
+             for name, plan in pending.items()}
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, stack = {start}, [start]
+        while stack:
+            for following in edges[stack.pop()]:
+                if following == goal:
+                    return True
+                if following not in seen:
+                    seen.add(following)
+                    stack.append(following)
+        return False
+
+    found: list[tuple[TablePlan, sa.ForeignKeyConstraint]] = []
+    for name, plan in pending.items():
+        for constraint in plan.table.foreign_key_constraints:
+            parent = constraint.referred_table.fullname
+            if parent in pending and (parent == name or reaches(parent, name)) and all(
+                    e.parent.nullable for e in constraint.elements):
+                found.append((plan, constraint))
+    return found
 
 
 def _apply_updates(connection: Connection, plan: TablePlan) -> None:
@@ -311,20 +358,20 @@ def _apply_updates(connection: Connection, plan: TablePlan) -> None:
             connection.execute(statement, list(part))
 
 
-def _delete_order(plans: list[TablePlan]) -> list[TablePlan]:
-    """Tables with deletions, each after every table that refers to it."""
-    pending = {p.table.fullname: p for p in plans if p.delete}
+def _delete_order(pending: dict[str, TablePlan], cleared: set[int]) -> list[TablePlan]:
+    """Tables with deletions, each after every table that still refers to it."""
+    left = dict(pending)
     ordered: list[TablePlan] = []
-    while pending:
+    while left:
         referred = {
             fk.referred_table.fullname
-            for p in pending.values()
+            for p in left.values()
             for fk in p.table.foreign_key_constraints
-            if fk.referred_table.fullname != p.table.fullname
+            if fk.referred_table.fullname != p.table.fullname and id(fk) not in cleared
         }
-        ready = [name for name in pending if name not in referred] or [next(iter(pending))]
+        ready = [name for name in left if name not in referred] or [next(iter(left))]
         for name in sorted(ready):
-            ordered.append(pending.pop(name))
+            ordered.append(left.pop(name))
     return ordered
 
 

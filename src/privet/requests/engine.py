@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from privet.datastores.sql import open_engine, resolve_url
 from privet.kit.errors import DatastoreError, PrivetError
 from privet.manifest.schema import Manifest
-from privet.requests.graph import IdentityGraph, Link, NodeKey, build_graph, node_name
+from privet.requests.graph import (
+    IdentityGraph,
+    IdentitySeed,
+    Link,
+    NodeKey,
+    build_graph,
+    node_name,
+)
 
 CHUNK = 500
 MAX_IDENTITY_LENGTH = 16_384
@@ -156,6 +164,32 @@ def _short(exc: SQLAlchemyError) -> str:
     return " ".join(str(orig if orig is not None else exc).split())[:300]
 
 
+@lru_cache(maxsize=4096)
+def where_in(table: sa.Table, columns: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    selected = [table.c[c] for c in columns]
+    target: Any = selected[0] if len(selected) == 1 else sa.tuple_(*selected)
+    result: sa.ColumnElement[bool] = target.in_(sa.bindparam("values", expanding=True))
+    return result
+
+
+@lru_cache(maxsize=4096)
+def select_where_in(table: sa.Table, columns: tuple[str, ...]) -> sa.Select[Any]:
+    """``SELECT * FROM table WHERE columns IN :values``, built once per table and columns so
+    SQLAlchemy compiles it once; run it with ``{"values": in_values(...)}``."""
+    return sa.select(table).where(where_in(table, columns))
+
+
+@lru_cache(maxsize=4096)
+def delete_where_in(table: sa.Table, columns: tuple[str, ...]) -> sa.Delete:
+    """``DELETE FROM table WHERE columns IN :values``, built once."""
+    return sa.delete(table).where(where_in(table, columns))
+
+
+def in_values(columns: tuple[str, ...], keys: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Parameters for ``*_where_in``: scalars for one column, tuples for several."""
+    return [k[0] for k in keys] if len(columns) == 1 else [tuple(k) for k in keys]
+
+
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -175,7 +209,7 @@ def _coerce(column: sa.Column[Any], value: str) -> Any:
         return None
 
 
-SeedTable = Callable[[Connection, NodeKey], sa.Table]
+SeedTable = Callable[[Connection], sa.Table]
 
 
 def find_rows(
@@ -184,23 +218,34 @@ def find_rows(
     identities: Mapping[str, Sequence[str]],
     *,
     seed: SeedTable | None = None,
+    failures: dict[str, str] | None = None,
 ) -> Found:
     """Every row of the person in the connected datastores, following the graph to the end.
 
     Identities are matched with IN lists; with ``seed`` (a batch of people), each identity
     column is joined with the temporary table ``seed`` returns (columns ``kind``, ``value``).
+    Matches are exact whatever the column's collation (MariaDB's default one folds case,
+    accents and emoji): the database narrows with its index, Python keeps equal values only.
+
+    A datastore that fails while being searched is recorded in ``failures`` (it must then
+    be treated as not searched: its rows are dropped) and the others are still searched;
+    without ``failures`` the error propagates.
     """
     found: Found = {}
     frontier: dict[NodeKey, list[dict[str, Any]]] = {}
+    broken: dict[str, str] = failures if failures is not None else {}
 
-    def add(node: NodeKey, rows: Iterable[RowMapping], how: str) -> None:
+    def add(node: NodeKey, rows: Iterable[RowMapping], how: str,
+            columns: tuple[str, ...], wanted: set[tuple[Any, ...]] | None) -> None:
         entry = found.get(node)
         fresh: list[dict[str, Any]] = []
         for row in rows:
+            record = dict(row)
+            if wanted is not None and tuple(record[c] for c in columns) not in wanted:
+                continue  # equal under the collation only
             if entry is None:
                 entry = found[node] = FoundTable(node, graph.tables[node],
                                                  graph.key_columns(node))
-            record = dict(row)
             key = tuple(record[c] for c in entry.key_columns)
             if key not in entry.rows:
                 entry.rows[key] = record
@@ -210,48 +255,73 @@ def find_rows(
                 entry.reached_by.append(how)
             frontier.setdefault(node, []).extend(fresh)
 
+    def search(datastore: str, work: Callable[[Connection], None]) -> None:
+        connection = connections.get(datastore)
+        if connection is None or datastore in broken:
+            return
+        try:
+            work(connection)
+        except SQLAlchemyError as exc:
+            if failures is None:
+                raise
+            broken[datastore] = datastore_error(datastore, exc)
+
     for identity in graph.seeds:
-        connection = connections.get(identity.node[0])
         values = identities.get(identity.identity)
-        if connection is None or not values:
+        if not values:
             continue
         table = graph.tables[identity.node]
         column = table.c[identity.column]
         how = f"identity {identity.identity}"
-        if seed is not None:
-            batch = seed(connection, identity.node)
-            query = sa.select(table).join(batch, sa.and_(
-                batch.c.kind == identity.identity, column == sa.cast(batch.c.value, column.type)))
-            add(identity.node, connection.execute(query).mappings(), how)
-            continue
-        typed = [v for v in (_coerce(column, value) for value in values) if v is not None]
-        for part in chunks(typed):
-            query = sa.select(table).where(column.in_(part))
-            add(identity.node, connection.execute(query).mappings(), how)
+        columns = (identity.column,)
+
+        def seed_identity(connection: Connection, identity: IdentitySeed = identity,
+                          table: sa.Table = table, column: sa.Column[Any] = column,
+                          values: Sequence[str] = values, how: str = how,
+                          columns: tuple[str, ...] = columns) -> None:
+            if seed is not None:
+                batch = seed(connection)
+                query = sa.select(table).join(batch, sa.and_(
+                    batch.c.kind == identity.identity,
+                    column == sa.cast(batch.c.value, column.type)))
+                wanted = {(_coerce(column, v),) for v in identities[identity.identity]}
+                add(identity.node, connection.execute(query).mappings(), how, columns, wanted)
+                return
+            typed = [v for v in (_coerce(column, value) for value in values) if v is not None]
+            statement = select_where_in(table, columns)
+            for part in chunks(typed):
+                result = connection.execute(statement, {"values": list(part)}).mappings()
+                add(identity.node, result, how, columns, {(v,) for v in part})
+
+        search(identity.node[0], seed_identity)
 
     while frontier:
         node, rows = frontier.popitem()
         for link in graph.outgoing.get(node, []):
-            connection = connections.get(link.target[0])
-            if connection is not None:
-                add(link.target, _follow(graph, connection, link, rows), link.describe())
+            def follow(connection: Connection, link: Link = link,
+                       rows: list[dict[str, Any]] = rows) -> None:
+                _follow(graph, connection, link, rows, add)
+
+            search(link.target[0], follow)
+    for datastore in broken:
+        for node in [n for n in found if n[0] == datastore]:
+            del found[node]
     return found
 
 
 def _follow(graph: IdentityGraph, connection: Connection, link: Link,
-            rows: list[dict[str, Any]]) -> Iterator[RowMapping]:
-    values = sorted({tuple(row[c] for c in link.source_columns) for row in rows
-                     if all(row[c] is not None for c in link.source_columns)}, key=repr)
+            rows: list[dict[str, Any]],
+            add: Callable[[NodeKey, Iterable[RowMapping], str, tuple[str, ...],
+                           set[tuple[Any, ...]] | None], None]) -> None:
+    values = list({tuple(row[c] for c in link.source_columns) for row in rows
+                   if all(row[c] is not None for c in link.source_columns)})
     if not values:
         return
-    table = graph.tables[link.target]
-    columns = [table.c[c] for c in link.target_columns]
+    statement = select_where_in(graph.tables[link.target], link.target_columns)
     for part in chunks(values):
-        if len(columns) == 1:
-            condition = columns[0].in_([v[0] for v in part])
-        else:
-            condition = sa.tuple_(*columns).in_(list(part))
-        yield from connection.execute(sa.select(table).where(condition)).mappings()
+        parameters = {"values": in_values(link.target_columns, part)}
+        result = connection.execute(statement, parameters).mappings()
+        add(link.target, result, link.describe(), link.target_columns, set(part))
 
 
 def datastore_error(datastore: str, exc: Exception) -> str:

@@ -7,7 +7,7 @@ import hmac
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,11 @@ from sqlalchemy.orm import Session
 
 from privet.models import ErasureLedgerEntry, ErasureRecord
 from privet.requests.changes import TablePlan
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """UTC wall-clock time without a zone (a naive moment is taken as UTC already)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def identity_hash(secret: bytes, kind: str, value: str) -> str:
@@ -61,7 +66,7 @@ def record_erasure(
     if record is None:
         hashes = sorted({identity_hash(secret, kind, value)
                          for kind, values in identities.items() for value in values})
-        record = ErasureRecord(reference=reference, recorded_at=recorded_at,
+        record = ErasureRecord(reference=reference, recorded_at=utc_naive(recorded_at),
                                subjects=subjects, identity_hashes=hashes)
         session.add(record)
     record.entries.extend(entries)
@@ -90,7 +95,8 @@ def discard_entries(session: Session, record: ErasureRecord, datastore: str) -> 
 def entries_since(session: Session, since: datetime) -> list[ErasureLedgerEntry]:
     """Every entry of erasures recorded at or after ``since``, in the order they ran."""
     query = (select(ErasureLedgerEntry).join(ErasureRecord)
-             .where(ErasureRecord.recorded_at >= since).order_by(ErasureLedgerEntry.id))
+             .where(ErasureRecord.recorded_at >= utc_naive(since))
+             .order_by(ErasureLedgerEntry.id))
     return list(session.scalars(query))
 
 

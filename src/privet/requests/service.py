@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from privet.kit.db import session_scope
@@ -74,13 +75,15 @@ def access(datastores: ConnectedDatastores, identities: Identities) -> AccessRes
     graph = datastores.graph
     cleaned = clean_identities(identities, graph.identity_types)
     failures = _failures(datastores)
+    broken: dict[str, str] = {}
     with _connections(datastores) as connections:
         found: Found = {}
         try:
-            found = find_rows(graph, connections, cleaned)
+            found = find_rows(graph, connections, cleaned, failures=broken)
         finally:
             for connection in connections.values():
                 connection.rollback()
+    failures.extend(DatastoreFailure(k, message) for k, message in broken.items())
     results: list[FoundRows] = []
     for node in sorted(found):
         entry = found[node]
@@ -97,7 +100,7 @@ def access(datastores: ConnectedDatastores, identities: Identities) -> AccessRes
     return AccessResult(
         identities=cleaned,
         found=tuple(results),
-        completed=tuple(sorted(datastores.engines)),
+        completed=tuple(sorted(set(datastores.engines) - set(broken))),
         failures=tuple(failures),
         generated_at=datetime.now(UTC),
     )
@@ -106,15 +109,19 @@ def access(datastores: ConnectedDatastores, identities: Identities) -> AccessRes
 # ---------------------------------------------------------------------------- changes
 
 
+Finder = Callable[[dict[str, Connection], dict[str, str]], Found]
+
+
 def _run_changes(
     datastores: ConnectedDatastores,
     action: str,
-    find: Callable[[dict[str, Connection]], Found],
+    find: Finder,
     plan: Callable[[Connection, str, Found], list[TablePlan]],
     *,
     dry_run: bool,
     on_planned: Callable[[str, list[TablePlan]], Callable[[bool], None]] | None = None,
     progress: Progress | None = None,
+    cleanup: Callable[[dict[str, Connection]], None] | None = None,
 ) -> ChangeReport:
     """Find, then per datastore: plan, apply, commit — or roll back and report why."""
     changes: list[TableChange] = []
@@ -123,10 +130,15 @@ def _run_changes(
     with _connections(datastores) as connections:
         for connection in connections.values():
             connection.begin()
-        found = find(connections)
+        broken: dict[str, str] = {}
+        found = find(connections, broken)
         total = len(connections)
         for number, (key, connection) in enumerate(sorted(connections.items()), start=1):
             done: Callable[[bool], None] | None = None
+            if key in broken:
+                connection.rollback()
+                failures.append(DatastoreFailure(key, broken[key]))
+                continue
             try:
                 plans = plan(connection, key, found)
                 if not dry_run:
@@ -148,6 +160,8 @@ def _run_changes(
             changes.extend(_table_changes(key, plans))
             if progress is not None:
                 progress(f"{action} {key}", number, total)
+        if cleanup is not None:
+            cleanup(connections)
     return ChangeReport(action=action, dry_run=dry_run, changes=tuple(changes),
                         completed=tuple(completed), failures=tuple(failures),
                         finished_at=datetime.now(UTC))
@@ -191,7 +205,7 @@ def erase(
     moment = now or datetime.now(UTC)
     return _run_changes(
         datastores, "erasure",
-        lambda connections: find_rows(graph, connections, cleaned),
+        lambda connections, broken: find_rows(graph, connections, cleaned, failures=broken),
         lambda connection, store, found: plan_erasure(graph, connection, store, found,
                                                       secret=key, now=moment),
         dry_run=dry_run,
@@ -223,11 +237,12 @@ def erase_batch(
     key = _secret(secret)
     moment = now or datetime.now(UTC)
 
-    def find(connections: dict[str, Connection]) -> Found:
+    batch = _BatchIdentities(cleaned)
+
+    def find(connections: dict[str, Connection], broken: dict[str, str]) -> Found:
         if progress is not None:
             progress("finding", 0, 1)
-        found = find_rows(graph, connections, cleaned,
-                          seed=lambda connection, _node: _batch_seed(connection, cleaned))
+        found = find_rows(graph, connections, cleaned, seed=batch.table_for, failures=broken)
         if progress is not None:
             progress("finding", 1, 1)
         return found
@@ -240,23 +255,42 @@ def erase_batch(
         on_planned=_ledger_writer(ledger_sessions, reference or _reference(), cleaned,
                                   len(people), key, moment),
         progress=progress,
+        cleanup=batch.drop,
     )
 
 
-def _batch_seed(connection: Connection, identities: Mapping[str, Sequence[str]]) -> sa.Table:
-    """The batch's identities in a temporary table of this connection (created once)."""
-    existing = connection.info.get(BATCH_TABLE)
-    if isinstance(existing, sa.Table):
-        return existing
-    table = sa.Table(BATCH_TABLE, sa.MetaData(), sa.Column("kind", sa.String(64)),
-                     sa.Column("value", sa.String(16_384)), prefixes=["TEMPORARY"])
-    table.create(connection)
-    rows = [{"kind": kind, "value": value}
-            for kind, values in identities.items() for value in values]
-    for part in chunks(rows, 5_000):
-        connection.execute(table.insert(), list(part))
-    connection.info[BATCH_TABLE] = table
-    return table
+class _BatchIdentities:
+    """A batch's identities, loaded once per connection into a temporary table of its own
+    (a fresh name per batch: pooled connections outlive a request), dropped at the end."""
+
+    def __init__(self, identities: Mapping[str, Sequence[str]]) -> None:
+        self.identities = identities
+        self.name = f"{BATCH_TABLE}_{uuid.uuid4().hex[:12]}"
+        self.tables: dict[int, tuple[Connection, sa.Table]] = {}
+
+    def table_for(self, connection: Connection) -> sa.Table:
+        known = self.tables.get(id(connection))
+        if known is not None:
+            return known[1]
+        table = sa.Table(self.name, sa.MetaData(), sa.Column("kind", sa.String(64)),
+                         sa.Column("value", sa.Text()), prefixes=["TEMPORARY"])
+        table.create(connection)
+        rows = [{"kind": kind, "value": value}
+                for kind, values in self.identities.items() for value in values]
+        for part in chunks(rows, 5_000):
+            connection.execute(table.insert(), list(part))
+        self.tables[id(connection)] = (connection, table)
+        return table
+
+    def drop(self, _connections: dict[str, Connection]) -> None:
+        for connection, table in self.tables.values():
+            try:
+                if connection.in_transaction():
+                    connection.rollback()
+                table.drop(connection, checkfirst=True)
+                connection.commit()
+            except SQLAlchemyError:
+                connection.rollback()  # a temporary table goes with its session anyway
 
 
 def _reference() -> str:
@@ -308,7 +342,7 @@ def rectify(
     moment = datetime.now(UTC)
     return _run_changes(
         datastores, "rectification",
-        lambda connections: find_rows(graph, connections, cleaned),
+        lambda connections, broken: find_rows(graph, connections, cleaned, failures=broken),
         lambda _connection, store, found: plan_field_updates(graph, found, store, values,
                                                              now=moment),
         dry_run=dry_run,
@@ -321,10 +355,13 @@ def _corrections_by_table(datastores: ConnectedDatastores,
     result: dict[NodeKey, dict[str, Any]] = {}
     for target, value in corrections.items():
         *table_parts, column = target.split(".")
+        table_name = ".".join(table_parts)
+        # `datastore.table.field` names one table; `table.field` may be in any datastore.
         candidates = [node for node in graph.declared
-                      if node_name(node).endswith("." + ".".join(table_parts))
-                      or node[1] == ".".join(table_parts)]
-        if len(table_parts) < 1 or not candidates:
+                      if node_name(node) == table_name or node[1] == table_name]
+        if len(candidates) > 1 and any(node_name(n) == table_name for n in candidates):
+            candidates = [n for n in candidates if node_name(n) == table_name]
+        if not table_parts or not candidates:
             raise ChangePlanError(
                 f"`{target}` names no declared table",
                 hint="write table.field, as declared under datastores: in the manifest")
@@ -355,7 +392,7 @@ def _flag_request(datastores: ConnectedDatastores, identities: Identities, attri
     moment = datetime.now(UTC)
     return _run_changes(
         datastores, action,
-        lambda connections: find_rows(graph, connections, cleaned),
+        lambda connections, broken: find_rows(graph, connections, cleaned, failures=broken),
         lambda _connection, store, found: plan_field_updates(graph, found, store, values,
                                                              now=moment),
         dry_run=dry_run,
@@ -430,7 +467,8 @@ def replay_erasures(
                         step.masked.add(typed)
         return list(plans.values())
 
-    return _run_changes(datastores, "replay", lambda _connections: {}, plan, dry_run=dry_run)
+    return _run_changes(datastores, "replay", lambda _connections, _broken: {}, plan,
+                        dry_run=dry_run)
 
 
 def _typed(table: sa.Table, key_columns: list[str], raw: Sequence[Any]) -> tuple[Any, ...]:
