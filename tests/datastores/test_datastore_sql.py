@@ -283,3 +283,11 @@ def test_an_unknown_schema_is_an_error_not_an_empty_database(
             reflect_schema(engine, schema="nope")
     finally:
         engine.dispose()
+
+
+def test_requests_never_create_a_missing_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "gone.db"
+    with pytest.raises(DatastoreError) as raised:
+        open_engine(f"sqlite:///{path}", timeout=5, read_only=False, create=False)
+    assert raised.value.hint and "never creates" in raised.value.hint
+    assert not path.exists()

@@ -123,13 +123,15 @@ def describe_url(url: URL) -> str:
 
 
 def open_engine(
-    url: str, *, timeout: int, read_only: bool = True, query_timeout: int | None = None
+    url: str, *, timeout: int, read_only: bool = True, query_timeout: int | None = None,
+    create: bool = True,
 ) -> Engine:
     """An engine on ``url`` (already resolved), checked by opening one connection.
 
     ``timeout`` bounds connecting (seconds); ``query_timeout``, when given, bounds each
     statement where the driver allows it. With ``read_only`` the database itself refuses
-    writes. Raises ``DatastoreError`` when the database cannot be reached, with the host
+    writes; a read-only SQLite file is never created, nor a writable one with
+    ``create=False``. Raises ``DatastoreError`` when the database cannot be reached, with the host
     and database named and the password left out.
     """
     parsed = _parse(url, None)
@@ -138,8 +140,8 @@ def open_engine(
     mysql_read_only = False
     if backend == "sqlite":
         connect_args["timeout"] = timeout
-        if read_only:
-            parsed = _sqlite_read_only(parsed)
+        if read_only or not create:
+            parsed = _sqlite_mode(parsed, "ro" if read_only else "rw")
     elif backend == "postgresql":
         connect_args["connect_timeout"] = timeout
         options = [str(parsed.query["options"])] if "options" in parsed.query else []
@@ -173,16 +175,18 @@ def open_engine(
     return engine
 
 
-def _sqlite_read_only(url: URL) -> URL:
+def _sqlite_mode(url: URL, mode: str) -> URL:
+    """Open the file read-only (``ro``) or read-write (``rw``), never creating it: a
+    mistyped path must fail, not become an empty database."""
     database = url.database
     if not database or database == ":memory:" or url.query.get("mode") == "memory":
         return url  # an in-memory database is private to the process: nothing to protect
     query = dict(url.query)
     if query.get("uri") in {"true", "1"} or database.startswith("file:"):
-        query.update(mode="ro", uri="true")
+        query.update(mode=mode, uri="true")
         return url.set(query=query)
     absolute = os.path.abspath(database)
-    query.update(mode="ro", uri="true")
+    query.update(mode=mode, uri="true")
     return url.set(database="file:" + quote(absolute), query=query)
 
 
@@ -207,8 +211,7 @@ def _connect_error(url: URL, exc: DBAPIError, timeout: int, read_only: bool) -> 
     if url.get_backend_name() == "sqlite":
         hint = (f"check that {_sqlite_path(url)} exists and is readable (a relative path in "
                 "the manifest is relative to the workspace)")
-        if read_only:
-            hint += "; Privet opens it read-only and never creates it"
+        hint += "; Privet does not create it (it never creates a database)"
     elif "timeout" in reason.lower() or "timed out" in reason.lower():
         hint = (f"the server did not answer within {timeout}s: check the host, the port and "
                 "the firewall, or raise PRIVET_CONNECT_TIMEOUT")

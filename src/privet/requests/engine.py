@@ -30,6 +30,7 @@ from privet.requests.graph import (
     Link,
     NodeKey,
     build_graph,
+    find_table,
     node_name,
 )
 
@@ -118,7 +119,7 @@ class ConnectedDatastores:
                 continue
             try:
                 url = resolve_url(store.url, workspace_root, datastore=key)
-                engine = open_engine(url, timeout=timeout, read_only=not write)
+                engine = open_engine(url, timeout=timeout, read_only=not write, create=False)
                 if engine.dialect.name == "sqlite":
                     event.listen(engine, "connect", _sqlite_foreign_keys)
                     engine.dispose()  # reconnect with the listener in place
@@ -131,6 +132,12 @@ class ConnectedDatastores:
                 continue
             except SQLAlchemyError as exc:
                 failures[key] = f"cannot read the schema: {_short(exc)}"
+                continue
+            missing = [name for name in store.tables if find_table(reflected, name) is None]
+            if missing:
+                engine.dispose()
+                failures[key] = (f"table(s) {', '.join(missing)} declared in the manifest do "
+                                 "not exist in the database (run `privet check --connect`)")
                 continue
             engines[key] = engine
             metadata[key] = reflected
