@@ -27,7 +27,12 @@ def identity_hash(secret: bytes, kind: str, value: str) -> str:
     return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+_PLAIN = (int, str)
+
+
 def _json_key(key: Sequence[Any]) -> list[Any]:
+    if all(type(part) in _PLAIN for part in key):
+        return list(key)  # the usual integer or text key needs no round trip
     restored: list[Any] = json.loads(json.dumps(list(key), default=str))
     return restored
 
