@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from privet.datastores.sql import open_engine, resolve_url
-from privet.kit.errors import DatastoreError, PrivetError
+from privet.kit.errors import PrivetError
 from privet.manifest.schema import Manifest
 from privet.requests.graph import (
     IdentityGraph,
@@ -31,7 +31,6 @@ from privet.requests.graph import (
     NodeKey,
     build_graph,
     find_table,
-    node_name,
 )
 
 CHUNK = 500
@@ -333,13 +332,8 @@ def _follow(graph: IdentityGraph, connection: Connection, link: Link,
 
 def datastore_error(datastore: str, exc: Exception) -> str:
     if isinstance(exc, PrivetError):
-        return exc.message
+        return f"{exc.message} (fix: {exc.hint})" if exc.hint else exc.message
     if isinstance(exc, SQLAlchemyError):
         return f"datastore `{datastore}`: {_short(exc)}"
     return f"datastore `{datastore}`: {exc}"
 
-
-__all__ = [
-    "CHUNK", "ConnectedDatastores", "DatastoreError", "Found", "FoundTable", "IdentityError",
-    "chunks", "clean_identities", "datastore_error", "find_rows", "node_name",
-]
