@@ -186,6 +186,26 @@ def select_where_in(table: sa.Table, columns: tuple[str, ...]) -> sa.Select[Any]
 
 
 @lru_cache(maxsize=4096)
+def select_where_equal(table: sa.Table, columns: tuple[str, ...]) -> sa.Select[Any]:
+    """``SELECT * FROM table WHERE c1 = :v0 AND …``: the common one-value lookup, without
+    the cost of expanding an IN list at every execution."""
+    return sa.select(table).where(*(table.c[c] == sa.bindparam(f"v{i}")
+                                    for i, c in enumerate(columns)))
+
+
+def select_rows(connection: Connection, table: sa.Table, columns: tuple[str, ...],
+                keys: Sequence[tuple[Any, ...]]) -> Iterator[RowMapping]:
+    """Rows whose ``columns`` equal one of ``keys``, at most ``CHUNK`` keys a statement."""
+    if len(keys) == 1:
+        parameters = {f"v{i}": value for i, value in enumerate(keys[0])}
+        yield from connection.execute(select_where_equal(table, columns), parameters).mappings()
+        return
+    statement = select_where_in(table, columns)
+    for part in chunks(keys):
+        yield from connection.execute(statement, {"values": in_values(columns, part)}).mappings()
+
+
+@lru_cache(maxsize=4096)
 def delete_where_in(table: sa.Table, columns: tuple[str, ...]) -> sa.Delete:
     """``DELETE FROM table WHERE columns IN :values``, built once."""
     return sa.delete(table).where(where_in(table, columns))
@@ -293,11 +313,10 @@ def find_rows(
                 wanted = {(_coerce(column, v),) for v in identities[identity.identity]}
                 add(identity.node, connection.execute(query).mappings(), how, columns, wanted)
                 return
-            typed = [v for v in (_coerce(column, value) for value in values) if v is not None]
-            statement = select_where_in(table, columns)
-            for part in chunks(typed):
-                result = connection.execute(statement, {"values": list(part)}).mappings()
-                add(identity.node, result, how, columns, {(v,) for v in part})
+            typed = [(v,) for v in (_coerce(column, value) for value in values)
+                     if v is not None]
+            add(identity.node, select_rows(connection, table, columns, typed), how, columns,
+                set(typed))
 
         search(identity.node[0], seed_identity)
 
@@ -321,13 +340,9 @@ def _follow(graph: IdentityGraph, connection: Connection, link: Link,
                            set[tuple[Any, ...]] | None], None]) -> None:
     values = list({tuple(row[c] for c in link.source_columns) for row in rows
                    if all(row[c] is not None for c in link.source_columns)})
-    if not values:
-        return
-    statement = select_where_in(graph.tables[link.target], link.target_columns)
-    for part in chunks(values):
-        parameters = {"values": in_values(link.target_columns, part)}
-        result = connection.execute(statement, parameters).mappings()
-        add(link.target, result, link.describe(), link.target_columns, set(part))
+    if values:
+        result = select_rows(connection, graph.tables[link.target], link.target_columns, values)
+        add(link.target, result, link.describe(), link.target_columns, set(values))
 
 
 def datastore_error(datastore: str, exc: Exception) -> str:
