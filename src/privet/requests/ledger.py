@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from privet.models import ErasureLedgerEntry, ErasureRecord
@@ -47,36 +47,38 @@ def record_erasure(
     secret: bytes,
     datastore: str,
     plans: Sequence[TablePlan],
-) -> ErasureRecord | None:
-    """Write what ``plans`` erase in ``datastore``, under the request ``reference``."""
-    entries: list[ErasureLedgerEntry] = []
+) -> int | None:
+    """Write what ``plans`` erase in ``datastore`` under the request ``reference``; return
+    the record's id (None when nothing is erased)."""
+    entries: list[dict[str, Any]] = []
     for plan in plans:
         table = plan.table.fullname
         if plan.delete:
-            entries.append(ErasureLedgerEntry(
-                datastore=datastore, table_name=table, action="delete",
-                key_columns=list(plan.key_columns),
-                keys=[_json_key(k) for k in plan.delete], strategies={}))
+            entries.append({"datastore": datastore, "table_name": table, "action": "delete",
+                            "key_columns": list(plan.key_columns),
+                            "keys": [_json_key(k) for k in plan.delete], "strategies": {}})
         groups: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
         for key, changes in plan.updates.items():
             groups[tuple(sorted(changes))].append(_json_key(key))
         for fields, keys in groups.items():
-            strategies = {name: _strategy(plan, name) for name in fields}
-            entries.append(ErasureLedgerEntry(
-                datastore=datastore, table_name=table, action="mask",
-                key_columns=list(plan.key_columns), keys=keys, strategies=strategies))
+            entries.append({"datastore": datastore, "table_name": table, "action": "mask",
+                            "key_columns": list(plan.key_columns), "keys": keys,
+                            "strategies": {name: _strategy(plan, name) for name in fields}})
     if not entries:
         return None
-    record = session.scalar(select(ErasureRecord).where(ErasureRecord.reference == reference))
-    if record is None:
+    record_id = session.scalar(select(ErasureRecord.id)
+                               .where(ErasureRecord.reference == reference))
+    if record_id is None:
         hashes = sorted({identity_hash(secret, kind, value)
                          for kind, values in identities.items() for value in values})
         record = ErasureRecord(reference=reference, recorded_at=utc_naive(recorded_at),
                                subjects=subjects, identity_hashes=hashes)
         session.add(record)
-    record.entries.extend(entries)
-    session.flush()
-    return record
+        session.flush()
+        record_id = record.id
+    session.execute(insert(ErasureLedgerEntry),
+                    [{**entry, "record_id": record_id} for entry in entries])
+    return record_id
 
 
 def _strategy(plan: TablePlan, name: str) -> dict[str, Any]:
@@ -88,13 +90,14 @@ def _strategy(plan: TablePlan, name: str) -> dict[str, Any]:
     return {"strategy": erasure.strategy.value, "value": erasure.value}
 
 
-def discard_entries(session: Session, record: ErasureRecord, datastore: str) -> None:
-    """Forget ``datastore``'s entries of ``record`` (its transaction was rolled back)."""
-    for entry in [e for e in record.entries if e.datastore == datastore]:
-        record.entries.remove(entry)
-    if not record.entries:
-        session.delete(record)
-    session.flush()
+def discard_entries(session: Session, record_id: int, datastore: str) -> None:
+    """Forget ``datastore``'s entries of a record (its transaction was rolled back)."""
+    session.execute(delete(ErasureLedgerEntry).where(
+        ErasureLedgerEntry.record_id == record_id, ErasureLedgerEntry.datastore == datastore))
+    left = session.scalar(select(ErasureLedgerEntry.id)
+                          .where(ErasureLedgerEntry.record_id == record_id).limit(1))
+    if left is None:
+        session.execute(delete(ErasureRecord).where(ErasureRecord.id == record_id))
 
 
 def entries_since(session: Session, since: datetime) -> list[ErasureLedgerEntry]:

@@ -307,20 +307,15 @@ def _ledger_writer(
 
     def before_commit(datastore: str, plans: list[TablePlan]) -> Callable[[bool], None]:
         with session_scope(sessions) as session:
-            record = ledger.record_erasure(
+            record_id = ledger.record_erasure(
                 session, reference=reference, recorded_at=moment, identities=identities,
                 subjects=subjects, secret=secret, datastore=datastore, plans=plans)
-            record_id = record.id if record is not None else None
 
         def after(committed: bool) -> None:
             if committed or record_id is None:
                 return
             with session_scope(sessions) as session:
-                from privet.models import ErasureRecord
-
-                kept = session.get(ErasureRecord, record_id)
-                if kept is not None:
-                    ledger.discard_entries(session, kept, datastore)
+                ledger.discard_entries(session, record_id, datastore)
 
         return after
 
