@@ -80,4 +80,5 @@ class ChangeReport:
 
     @property
     def rows_changed(self) -> int:
-        return sum(c.deleted + c.masked + c.unlinked for c in self.changes)
+        """Rows deleted or updated (masked, kept under a hold with fields masked, unlinked)."""
+        return sum(c.deleted + c.masked + c.held + c.unlinked for c in self.changes)
