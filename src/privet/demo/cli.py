@@ -15,6 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from privet.demo.database import sample_subject_email
 from privet.demo.workspace import build_demo_workspace
 from privet.kit.cli import console, reports_errors
 from privet.kit.workspace import Workspace
@@ -57,6 +58,7 @@ def demo(
                   f"{len(built.database.row_counts)} tables, {built.database.seconds:.1f} s)")
     console.print(f"  check      {errors} error(s), {len(diagnostics) - errors} other finding(s)")
     shown = built.root if dir.is_absolute() else dir
+    email = sample_subject_email(built.database.path)
     console.print(f"""
 [bold]A five-minute tour[/]
   privet check --dir {shown}               lint the manifest (exit 1 on errors)
@@ -64,6 +66,9 @@ def demo(
   privet check --dir {shown} --format json for CI
   privet manifest schema > privet.schema.json   JSON Schema for your editor
   privet init --from-db sqlite:///{built.database.path}   scaffold a datastore section
+  privet graph --dir {shown}               how a person's rows are found
+  privet requests access --dir {shown} --email {email} --out access.zip
+  privet requests erase --dir {shown} --email {email} --dry-run
 Open {shown}/privacy/*.yaml: each promise of the policy is a line you can change; break one
 (delete a `legal_basis:`) and run `privet check` again.""", highlight=False)
     if not no_serve:

@@ -1372,3 +1372,18 @@ LATE_COLUMNS = (
 def _insert_statement(connection: sqlite3.Connection, table: str) -> str:
     width = len(connection.execute(f"PRAGMA table_info({table})").fetchall())
     return f"INSERT INTO {table} VALUES ({', '.join('?' * width)})"
+
+
+def sample_subject_email(path: Path) -> str:
+    """The email of a demo customer with a login, orders and invoices: a good person to try
+    requests on (erasure keeps their invoices under the tax legal hold)."""
+    with sqlite3.connect(path) as connection:
+        row = connection.execute(
+            "SELECT c.email FROM contacts c JOIN users u ON u.contact_id = c.id "
+            "JOIN orders o ON o.contact_id = c.id JOIN invoices i ON i.order_id = o.id "
+            "ORDER BY c.id LIMIT 1").fetchone()
+        if row is None:
+            row = connection.execute("SELECT email FROM contacts ORDER BY id LIMIT 1").fetchone()
+    connection.close()
+    return str(row[0])
+
