@@ -228,11 +228,10 @@ def _held_keys(connection: Connection, entry: FoundTable, declared: Table,
             table.c[hold.from_field], hold.period.before(now))
         if hold.where is not None:
             condition = sa.and_(condition, condition_clause(hold.where, table))
+        query = sa.select(*keys).where(where_in(table, entry.key_columns), condition)
         for part in chunks(list(entry.rows)):
-            selector = (keys[0].in_([k[0] for k in part]) if len(keys) == 1
-                        else sa.tuple_(*keys).in_(list(part)))
-            query = sa.select(*keys).where(selector, condition)
-            held.update(tuple(row) for row in connection.execute(query))
+            parameters = {"values": in_values(entry.key_columns, part)}
+            held.update(tuple(row) for row in connection.execute(query, parameters))
     return held
 
 

@@ -40,6 +40,7 @@ from privet.requests.engine import (
     clean_identities,
     datastore_error,
     find_rows,
+    select_rows,
 )
 from privet.requests.graph import NodeKey, node_name
 from privet.requests.results import (
@@ -472,12 +473,6 @@ def _typed(table: sa.Table, key_columns: list[str], raw: Sequence[Any]) -> tuple
 
 def _current_rows(connection: Connection, table: sa.Table, key_columns: list[str],
                   keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], dict[str, Any]]:
-    columns = [table.c[c] for c in key_columns]
     typed = [_typed(table, key_columns, k) for k in keys]
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for part in chunks(typed):
-        selector = (columns[0].in_([k[0] for k in part]) if len(columns) == 1
-                    else sa.tuple_(*columns).in_(list(part)))
-        for row in connection.execute(sa.select(table).where(selector)).mappings():
-            rows[tuple(row[c] for c in key_columns)] = dict(row)
-    return rows
+    return {tuple(row[c] for c in key_columns): dict(row)
+            for row in select_rows(connection, table, tuple(key_columns), typed)}
