@@ -7,6 +7,7 @@ import typer
 from privet.datastores.cli import init
 from privet.demo.cli import demo
 from privet.manifest.cli import check, manifest_app
+from privet.models.cli import db_app
 from privet.requests.cli import graph, requests_app
 
 app = typer.Typer(
@@ -21,3 +22,4 @@ app.command("demo")(demo)
 app.command("graph")(graph)
 app.add_typer(manifest_app, name="manifest")
 app.add_typer(requests_app, name="requests")
+app.add_typer(db_app, name="db")
