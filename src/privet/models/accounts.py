@@ -1,0 +1,1 @@
+"""Admin accounts and API keys."""
