@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from privet.audit.cli import audit_app
+from privet.auth.cli import users_app
 from privet.datastores.cli import init
 from privet.demo.cli import demo
 from privet.manifest.cli import check, manifest_app
@@ -23,3 +25,5 @@ app.command("graph")(graph)
 app.add_typer(manifest_app, name="manifest")
 app.add_typer(requests_app, name="requests")
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")

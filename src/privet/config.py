@@ -5,8 +5,56 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class SmtpSettings(BaseModel):
+    """The mail server Privet sends its email through (``PRIVET_SMTP__HOST`` etc.).
+
+    Without this section, email is kept in the outbox (status ``stored``) and not sent.
+    """
+
+    host: str = Field(min_length=1, description="SMTP server host name, e.g. `smtp.example.com`.")
+    port: int | None = Field(None, ge=1, le=65535,
+                             description="SMTP server port; default 465 with `ssl`, else 587.")
+    username: str | None = Field(None, description="Login, if the server asks for one.")
+    password: SecretStr | None = Field(None, description="Password for `username`.")
+    ssl: bool = Field(False, description="Connect with TLS from the start (port 465).")
+    starttls: bool | None = Field(
+        None, description="Upgrade the connection with STARTTLS (port 587); default: on unless "
+        "`ssl` is set. Turn it off only for a server on the same machine or network."
+    )
+    timeout: float = Field(10.0, gt=0, description="Seconds to wait for the server at each step.")
+    sender: str = Field(
+        pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$",
+        description="From address of every message, e.g. `privacy@example.com`.",
+    )
+    sender_name: str | None = Field(
+        None, pattern=r"^[^\r\n]*$",
+        description="Display name beside the From address, e.g. `Nuage Cloud privacy team`.",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind_of_tls(self) -> SmtpSettings:
+        if self.ssl and self.starttls:
+            raise ValueError("set either `ssl` (port 465) or `starttls` (port 587), not both")
+        return self
+
+    @property
+    def server_port(self) -> int:
+        """The port to connect to."""
+        return self.port or (465 if self.ssl else 587)
+
+    @property
+    def uses_starttls(self) -> bool:
+        """Whether the connection is upgraded with STARTTLS."""
+        return (not self.ssl) if self.starttls is None else self.starttls
 
 
 class Settings(BaseSettings):
@@ -32,21 +80,43 @@ class Settings(BaseSettings):
         None, description="Privet's own database; default: SQLite at data/privet.db in the "
         "workspace. PostgreSQL in production: postgresql://user@host/privet."
     )
+    smtp: SmtpSettings | None = Field(
+        None, description="Mail server for outgoing email; without it, messages are kept in "
+        "the outbox (`stored`) and not sent. E.g. PRIVET_SMTP__HOST, PRIVET_SMTP__SENDER."
+    )
 
 
 SETTINGS_FILE = "privet.toml"
 
 
-def workspace_settings(root: Path, environment: Settings) -> Settings:
-    """Settings for a workspace: ``privet.toml`` in it, overridden by the environment."""
+def workspace_settings(root: Path) -> Settings:
+    """Settings for a workspace: ``privet.toml`` in it, overridden by the environment,
+    merged key by key (an ``[smtp]`` section in the file and ``PRIVET_SMTP__PASSWORD`` in
+    the environment make one SMTP setting)."""
     path = root / SETTINGS_FILE
-    if not path.exists():
-        return environment
-    try:
-        from_file = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        from privet.kit.errors import ConfigurationError
 
+    class WorkspaceSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            toml = TomlConfigSettingsSource(settings_cls, toml_file=path)
+            return init_settings, env_settings, toml, file_secret_settings
+
+    from privet.kit.errors import ConfigurationError
+
+    try:
+        return Settings.model_validate(WorkspaceSettings().model_dump())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"{path}: {exc}",
                                  hint="fix the TOML, or delete the file") from exc
-    return Settings.model_validate({**from_file, **environment.model_dump(exclude_unset=True)})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        raise ConfigurationError(f"invalid settings ({path.name} or PRIVET_* variables): "
+                                 f"{problems}") from None

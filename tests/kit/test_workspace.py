@@ -49,3 +49,20 @@ def test_broken_settings_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="does not exist"):
         Workspace.find(tmp_path / "nope")
+
+
+def test_a_file_section_and_an_environment_secret_make_one_setting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "privet.toml").write_text(
+        '[smtp]\nhost = "mail.example.com"\nsender = "privacy@example.com"\n')
+    monkeypatch.setenv("PRIVET_SMTP__PASSWORD", "from-the-environment")
+    smtp = Workspace.find(tmp_path).settings.smtp
+    assert smtp is not None and smtp.host == "mail.example.com"
+    assert smtp.password is not None
+    assert smtp.password.get_secret_value() == "from-the-environment"
+
+
+def test_invalid_settings_are_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "privet.toml").write_text('connect_timeout = "soon"\n')
+    with pytest.raises(ConfigurationError, match="connect_timeout"):
+        Workspace.find(tmp_path)

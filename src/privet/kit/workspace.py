@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +22,16 @@ class Workspace:
 
     @classmethod
     def find(cls, directory: Path | None = None, settings: Settings | None = None) -> Workspace:
-        """``directory`` if given, else ``PRIVET_DIR``, else the current directory."""
-        settings = settings or Settings()
-        root = (directory or settings.dir or Path.cwd()).resolve()
+        """``directory`` if given, else ``PRIVET_DIR``, else the current directory. Settings
+        are ``settings`` if given, else the workspace's ``privet.toml`` and the environment."""
+        from_environment = os.environ.get("PRIVET_DIR")
+        chosen = directory or (settings.dir if settings is not None else None) or (
+            Path(from_environment) if from_environment else None)
+        root = (chosen or Path.cwd()).resolve()
         if not root.is_dir():
             raise WorkspaceError(f"workspace folder {root} does not exist",
                                  hint="pass --dir, set PRIVET_DIR, or run `privet demo`")
-        return cls(root, workspace_settings(root, settings))
+        return cls(root, settings if settings is not None else workspace_settings(root))
 
     @property
     def manifest_path(self) -> Path:
