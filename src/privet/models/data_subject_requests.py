@@ -1,0 +1,1 @@
+"""Data subject requests and their events."""

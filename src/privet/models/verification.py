@@ -1,0 +1,1 @@
+"""Identity verification challenges (one-time codes, signed links)."""
