@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -13,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from privet.kit.crypto import identity_hash
 from privet.models import ErasureLedgerEntry, ErasureRecord
 from privet.requests.changes import TablePlan
 
@@ -20,11 +19,6 @@ from privet.requests.changes import TablePlan
 def utc_naive(moment: datetime) -> datetime:
     """UTC wall-clock time without a zone (a naive moment is taken as UTC already)."""
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def identity_hash(secret: bytes, kind: str, value: str) -> str:
-    """A keyed hash of one identity: the ledger can match a person without naming them."""
-    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 _PLAIN = (int, str)

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from privet.audit import append_entry
+from privet.kit.crypto import identity_hash
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import Manifest
 from privet.models.data_subject_requests import DataSubjectRequest, RequestEvent
-from privet.requests.ledger import identity_hash
 from privet.workflow import repository
 from privet.workflow.schemas import (
     CLOSED_STATES,
