@@ -11,6 +11,7 @@ from privet.demo.cli import demo
 from privet.manifest.cli import check, manifest_app
 from privet.models.cli import db_app
 from privet.requests.cli import graph, requests_app
+from privet.web.cli import serve
 
 app = typer.Typer(
     name="privet",
@@ -22,6 +23,7 @@ app.command("check")(check)
 app.command("init")(init)
 app.command("demo")(demo)
 app.command("graph")(graph)
+app.command("serve")(serve)
 app.add_typer(manifest_app, name="manifest")
 app.add_typer(requests_app, name="requests")
 app.add_typer(db_app, name="db")

@@ -1,0 +1,1 @@
+"""The web server: the app factory, request-scoped sessions, and the one error handler."""

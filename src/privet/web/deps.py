@@ -1,0 +1,67 @@
+"""Request-scoped dependencies, used as ``Annotated`` types in routes.
+
+``DbSession`` is the outer edge of a request: it commits when the route returns and rolls
+back when it raises, except for ``VerificationFailed``, which is committed too so that a
+wrong code counts as an attempt (see ``privet.verification.service.verification_scope``).
+It ends before the response is sent (``scope="function"``): a failed commit is an error
+response, never a success that did not happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from privet.manifest.schema import Manifest
+from privet.verification.service import VerificationFailed
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """What the app loads once per process: the manifest, the database, the secret."""
+
+    manifest: Manifest
+    sessions: sessionmaker[Session]
+    secret: bytes
+
+
+def web_context(request: Request) -> WebContext:
+    return cast(WebContext, request.app.state.privet)
+
+
+def request_session(request: Request) -> Iterator[Session]:
+    session = web_context(request).sessions()
+    try:
+        yield session
+        session.commit()
+    except VerificationFailed:
+        session.commit()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _manifest(request: Request) -> Manifest:
+    return web_context(request).manifest
+
+
+def _secret(request: Request) -> bytes:
+    return web_context(request).secret
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
+CurrentManifest = Annotated[Manifest, Depends(_manifest)]
+WorkspaceSecret = Annotated[bytes, Depends(_secret)]
+Now = Annotated[datetime, Depends(utc_now)]
