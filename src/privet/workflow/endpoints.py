@@ -1,8 +1,7 @@
 """The request API: submit a data subject request, verify it with the emailed code, read
 its state. Responses hold the reference, the state and dates, never the email or the code.
 
-The two steps that combine services (``submit_request``, ``verify_request``) are written
-here as functions taking the session keyword-only, so that each route calls one of them.
+Each route calls one service of ``privet.workflow.intake``.
 """
 
 from __future__ import annotations
@@ -11,23 +10,11 @@ from datetime import datetime
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from privet.manifest.schema import Manifest
-from privet.models.data_subject_requests import DataSubjectRequest
-from privet.models.outbox import MessageKind
-from privet.models.verification import Purpose
-from privet.notify.mailer import queue_message
-from privet.notify.messages import (
-    REQUEST_TYPES,
-    message_language,
-    receipt_message,
-    verification_message,
-)
-from privet.verification.service import CODE_TTL, check_code, issue_code
 from privet.web.deps import CurrentManifest, DbSession, Now, WorkspaceSecret
+from privet.workflow.intake import submit_request, verify_request
 from privet.workflow.schemas import Channel, RequestState, RequestType
-from privet.workflow.service import get_request, mark_verified, receive_request
+from privet.workflow.service import get_request
 
 router = APIRouter(prefix="/api/requests", tags=["requests"])
 
@@ -81,47 +68,6 @@ class RequestStatus(BaseModel):
                                            "UTC.")
 
 
-# ------------------------------------------------------------------------------- services
-
-
-def submit_request(session: Session, *, manifest: Manifest, secret: bytes, payload: NewRequest,
-                   now: datetime) -> DataSubjectRequest:
-    """Record the request, issue a verification code and queue the email carrying it."""
-    language = message_language(manifest, payload.language)
-    request = receive_request(
-        session, manifest=manifest, secret=secret, type=payload.type, email=payload.email,
-        identities={"email": payload.email.strip().lower()}, channel=Channel.api,
-        language=language, now=now, actor=_SUBJECT)
-    code = issue_code(session, secret=secret, subject_ref=request.reference,
-                      purpose=Purpose.verify_request, now=now)
-    message = verification_message(
-        manifest, expires_at=now + CODE_TTL, code=code,
-        request_type=request.type if request.type in REQUEST_TYPES else None,
-        reference=request.reference, language=language)
-    queue_message(session, to=request.contact_email, subject=message.subject,
-                  text=message.text, html=message.html, kind=MessageKind.verification,
-                  reference=request.reference)
-    return request
-
-
-def verify_request(session: Session, *, manifest: Manifest, secret: bytes, reference: str,
-                   code: str, now: datetime) -> DataSubjectRequest:
-    """Accept the code (or raise ``VerificationFailed``, counted), mark the request verified
-    and approved, and queue the receipt."""
-    check_code(session, secret=secret, subject_ref=reference, purpose=Purpose.verify_request,
-               code=code, now=now)
-    request = mark_verified(session, secret=secret, reference=reference, now=now,
-                            actor=_SUBJECT, requires_approval=False)
-    if request.type in REQUEST_TYPES:
-        message = receipt_message(manifest, request_type=request.type,
-                                  reference=request.reference, deadline=request.deadline.date(),
-                                  language=request.language)
-        queue_message(session, to=request.contact_email, subject=message.subject,
-                      text=message.text, html=message.html, kind=MessageKind.receipt,
-                      reference=request.reference)
-    return request
-
-
 # --------------------------------------------------------------------------------- routes
 
 
@@ -130,8 +76,9 @@ def create_request(payload: NewRequest, session: DbSession, manifest: CurrentMan
                    secret: WorkspaceSecret, now: Now) -> RequestReceived:
     """Submit a request. A one-time code is emailed to the address given; confirm the
     request with it at `POST /api/requests/{reference}/verify`."""
-    request = submit_request(session, manifest=manifest, secret=secret, payload=payload,
-                             now=now)
+    request = submit_request(session, manifest=manifest, secret=secret, type=payload.type,
+                             email=payload.email, language=payload.language,
+                             channel=Channel.api, now=now)
     return RequestReceived(reference=request.reference, state=RequestState(request.state),
                            due_at=request.due_at)
 
