@@ -35,7 +35,6 @@ from privet.auth.service import (
     Principal,
     UnknownApiKeyError,
     UserExistsError,
-    login_scope,
 )
 from privet.cli import app
 from privet.kit.db import dispose, open_database, session_scope
@@ -74,7 +73,7 @@ def add_user(sessions: sessionmaker[Session], username: str = "alice",
 def sign_in(sessions: sessionmaker[Session], username: str, password: str,
             now: datetime) -> Principal:
     """What the web edge does: a refused sign-in is committed too."""
-    with login_scope(sessions) as session:
+    with session_scope(sessions) as session:
         return service.authenticate(username, password, session=session, now=now)
 
 
@@ -353,11 +352,11 @@ def test_changing_ones_own_password_needs_the_current_one(
     sessions: sessionmaker[Session],
 ) -> None:
     add_user(sessions)
-    with pytest.raises(AuthenticationError), login_scope(sessions) as session:
+    with pytest.raises(AuthenticationError), session_scope(sessions) as session:
         service.change_password("alice", "Brand-new-pass-9", current_password="Wrong-pass-1",
                                 session=session, now=T0)
     assert stored_user(sessions).failed_attempts == 1  # counted like a sign-in
-    with login_scope(sessions) as session:
+    with session_scope(sessions) as session:
         service.change_password("alice", "Brand-new-pass-9", current_password=PASSWORD,
                                 session=session, now=T0)
     assert sign_in(sessions, "alice", "Brand-new-pass-9", T0).name == "alice"

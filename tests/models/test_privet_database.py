@@ -95,3 +95,25 @@ def test_db_commands(tmp_path: Path) -> None:
     assert "already at version" in again.output
     current = runner.invoke(app, ["db", "current", "--dir", str(tmp_path)])
     assert f"database: {head_revision()}" in current.output
+
+
+def test_the_outer_edge_keeps_a_refusal_that_must_count(tmp_path: Path) -> None:
+    from privet.kit.errors import PrivetError
+
+    class CountedRefusal(PrivetError):
+        keeps_changes = True
+
+    sessions = open_database(f"sqlite:///{tmp_path / 'privet.db'}")
+
+    def record(reference: str, error: PrivetError) -> None:
+        with pytest.raises(type(error)), session_scope(sessions) as session:
+            session.add(ErasureRecord(reference=reference, recorded_at=datetime(2026, 1, 1),
+                                      subjects=1, identity_hashes=[]))
+            session.flush()
+            raise error
+
+    record("kept", CountedRefusal("refused, and counted"))
+    record("dropped", PrivetError("an ordinary error"))
+    with session_scope(sessions) as session:
+        references = set(session.scalars(sa.select(ErasureRecord.reference)))
+    assert references == {"kept"}

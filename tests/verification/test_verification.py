@@ -27,7 +27,6 @@ from privet.verification import (
     issue_link,
     read_link,
     sign_link,
-    verification_scope,
 )
 
 SECRET = "a-test-secret-of-enough-length-0123456789"
@@ -57,7 +56,7 @@ def _issue(sessions: sessionmaker[Session], *, purpose: str = "verify_request",
 
 def _check(sessions: sessionmaker[Session], code: str, *, purpose: str = "verify_request",
            subject_ref: str = REQUEST, now: datetime = NOW) -> None:
-    with verification_scope(sessions) as session:
+    with session_scope(sessions) as session:
         check_code(session, secret=SECRET, subject_ref=subject_ref, purpose=purpose,
                    code=code, now=now)
 
@@ -109,11 +108,20 @@ def test_wrong_codes_are_counted_and_the_sixth_attempt_is_refused(
 
 def test_a_failure_is_counted_only_when_committed(sessions: sessionmaker[Session]) -> None:
     code = _issue(sessions)
-    for _ in range(5):
-        with pytest.raises(VerificationFailed), session_scope(sessions) as session:
+    for _ in range(5):  # an edge that rolls back on every error loses the count…
+        session = sessions()
+        with pytest.raises(VerificationFailed):
             check_code(session, secret=SECRET, subject_ref=REQUEST,
                        purpose="verify_request", code=_wrong(code), now=NOW)
-    _check(sessions, code)  # session_scope rolled the failures back
+        session.rollback()
+        session.close()
+    _check(sessions, code)
+    code = _issue(sessions, subject_ref=OTHER_REQUEST)
+    for _ in range(5):  # …session_scope commits a refused check (keeps_changes)
+        with pytest.raises(VerificationFailed), session_scope(sessions) as session:
+            check_code(session, secret=SECRET, subject_ref=OTHER_REQUEST,
+                       purpose="verify_request", code=_wrong(code), now=NOW)
+    _refused(sessions, code, subject_ref=OTHER_REQUEST)
 
 
 def test_an_expired_code_is_refused(sessions: sessionmaker[Session]) -> None:

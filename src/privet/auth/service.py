@@ -3,7 +3,8 @@
 Every function takes the session as a keyword argument and flushes; the caller (the outer
 edge: a CLI command, a web request) commits. One exception to "roll back on error":
 a refused sign-in changes the failure count, and that change must be kept, or lockout
-would never happen. The edge therefore opens sign-in sessions with :func:`login_scope`.
+would never happen. ``AuthenticationError.keeps_changes`` tells the outer edge
+(``privet.kit.db.session_scope``, the web session) to commit it.
 
 Throttling: after 5 failed sign-ins in a row an account is locked for 15 minutes; each
 further failure once the lock has passed locks it again for twice as long, up to 24 hours.
@@ -18,13 +19,12 @@ import hmac
 import re
 import secrets
 import string
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from privet.auth import repository
 from privet.auth.passwords import (
@@ -63,6 +63,7 @@ class AuthenticationError(PrivetError):
     disabled account, bad API key. Deliberately the same message for each."""
 
     http_status = 401
+    keeps_changes = True  # a failed sign-in is counted towards the lockout
 
 
 class AuthorizationError(PrivetError):
@@ -192,7 +193,7 @@ def authenticate(
 ) -> Principal:
     """The signed-in person, or AuthenticationError: the same error, after about the same
     time, whether the user is unknown, the password wrong, or the account locked or
-    disabled. Call it inside :func:`login_scope` so that a failure is counted."""
+    disabled. The outer edge commits the failure count (``keeps_changes``)."""
     moment = _utc(now)
     user = repository.user_by_username(session, username.strip().lower())
     if user is None or user.disabled or _locked(user, moment):
@@ -253,24 +254,6 @@ def unlock_user(username: str, *, session: Session) -> AdminUser:
     user.locked_until = None
     session.flush()
     return user
-
-
-@contextmanager
-def login_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """The outer edge for sign-ins: like ``session_scope`` (commit on success, roll back
-    on error), except that a refused sign-in is committed too, so that it counts."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except AuthenticationError:
-        session.commit()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # ----------------------------------------------------------------------------- API keys

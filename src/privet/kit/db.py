@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from privet.kit.errors import ConfigurationError
+from privet.kit.errors import ConfigurationError, PrivetError
 
 
 class Base(DeclarativeBase):
@@ -94,11 +94,18 @@ def open_database(url: str) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """The outer edge: commit on success, roll back on error."""
+    """The outer edge: commit on success, roll back on error — except a domain error that
+    ``keeps_changes`` (a refused attempt that must count), which is committed, then raised."""
     session = factory()
     try:
         yield session
         session.commit()
+    except PrivetError as exc:
+        if exc.keeps_changes:
+            session.commit()
+        else:
+            session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -10,6 +10,10 @@ class PrivetError(Exception):
     """Base of every error Privet reports to a person."""
 
     http_status = 400
+    keeps_changes = False
+    """True for a refusal that must itself be recorded (a failed sign-in or code check counts
+    as an attempt): the outer edge commits the transaction before the error reaches the
+    caller, instead of rolling it back."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

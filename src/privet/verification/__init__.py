@@ -9,7 +9,6 @@ from privet.verification.service import (
     consume_link,
     issue_code,
     issue_link,
-    verification_scope,
 )
 
 __all__ = [
@@ -24,5 +23,4 @@ __all__ = [
     "issue_link",
     "read_link",
     "sign_link",
-    "verification_scope",
 ]

@@ -10,9 +10,9 @@ whatever the reason (wrong, expired, used, superseded, unknown), with the same m
 that a guesser learns nothing.
 
 A refused check changes the database (the attempt is counted) and then raises: the edge
-must commit it, or the count is rolled back with the error and guesses are free. Open
-verification sessions with :func:`verification_scope`, which commits on
-``VerificationFailed`` as well as on success.
+must commit it, or the count is rolled back with the error and guesses are free.
+``VerificationFailed.keeps_changes`` tells ``privet.kit.db.session_scope`` (and the web
+session) to commit it.
 
 Links (:func:`issue_link`, :func:`consume_link`) are signed by ``privet.verification.links``
 and carry a nonce that must match the newest unconsumed link challenge for their purpose
@@ -24,11 +24,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from privet.kit.errors import ConfigurationError, PrivetError
 from privet.models.verification import ChallengeKind, Purpose, VerificationChallenge
@@ -48,6 +46,7 @@ class VerificationFailed(PrivetError):
     """A code was refused. The message never says why (wrong, expired, used, unknown)."""
 
     http_status = 400
+    keeps_changes = True  # the refused attempt is counted
 
 
 class RateLimited(PrivetError):
@@ -105,8 +104,7 @@ def check_code(
     now: datetime | None = None,
 ) -> None:
     """Accept ``code`` once for ``purpose`` on ``subject_ref``, or raise
-    VerificationFailed. Call it inside :func:`verification_scope` so that a refused check
-    is counted."""
+    VerificationFailed, which the outer edge commits so that a refused check is counted."""
     key, wanted, moment = _key(secret), Purpose(purpose), _utc(now)
     typed = "".join(code.split())[:_MAX_CODE_INPUT]  # "123 456" as typed from an email
     candidate = _digest(key, ChallengeKind.code, wanted, subject_ref, typed)
@@ -126,24 +124,6 @@ def check_code(
     if not repository.consume(session, challenge, moment):  # used at the same moment
         raise verification_failed()
     session.flush()
-
-
-@contextmanager
-def verification_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """The outer edge for code checks: like ``session_scope`` (commit on success, roll
-    back on error), except that a refused check is committed too, so that it counts."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except VerificationFailed:
-        session.commit()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # -------------------------------------------------------------------------------- links

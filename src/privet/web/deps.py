@@ -1,8 +1,8 @@
 """Request-scoped dependencies, used as ``Annotated`` types in routes.
 
-``DbSession`` is the outer edge of a request: it commits when the route returns and rolls
-back when it raises, except for ``VerificationFailed``, which is committed too so that a
-wrong code counts as an attempt (see ``privet.verification.service.verification_scope``).
+``DbSession`` is the outer edge of a request (``privet.kit.db.session_scope``): it commits
+when the route returns and rolls back when it raises, except for a domain error that
+``keeps_changes`` (a wrong code, a failed sign-in), committed so that the attempt counts.
 It ends before the response is sent (``scope="function"``): a failed commit is an error
 response, never a success that did not happen.
 """
@@ -17,8 +17,8 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from privet.kit.db import session_scope
 from privet.manifest.schema import Manifest
-from privet.verification.service import VerificationFailed
 
 
 @dataclass(frozen=True)
@@ -35,18 +35,8 @@ def web_context(request: Request) -> WebContext:
 
 
 def request_session(request: Request) -> Iterator[Session]:
-    session = web_context(request).sessions()
-    try:
+    with session_scope(web_context(request).sessions) as session:
         yield session
-        session.commit()
-    except VerificationFailed:
-        session.commit()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _manifest(request: Request) -> Manifest:
