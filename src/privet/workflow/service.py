@@ -118,6 +118,17 @@ def _record(session: Session, request: DataSubjectRequest, *, secret: bytes, act
                  now=now)
 
 
+# The moment each state is reached is also kept on the request (completed_at is the date
+# the person was answered: a rejection answers them too).
+_STAMPED = {
+    RequestState.verified: "verified_at",
+    RequestState.approved: "approved_at",
+    RequestState.running: "started_at",
+    RequestState.completed: "completed_at",
+    RequestState.rejected: "completed_at",
+}
+
+
 def _move(session: Session, request: DataSubjectRequest, target: RequestState, *,
           secret: bytes, actor: str, now: datetime, note: str | None = None,
           extra: Mapping[str, Any] | None = None) -> None:
@@ -129,6 +140,8 @@ def _move(session: Session, request: DataSubjectRequest, target: RequestState, *
             f"request {request.reference} is {current}; it cannot become {target} "
             f"(allowed next: {nexts})")
     request.state = target
+    if target in _STAMPED:
+        setattr(request, _STAMPED[target], now)
     _record(session, request, secret=secret, actor=actor, action=target.value,
             from_state=current.value, note=note, now=now, extra=extra)
 
@@ -174,11 +187,9 @@ def mark_verified(session: Session, *, secret: bytes, reference: str, now: datet
     request = _get(session, reference)
     moment = _utc_naive(now)
     _move(session, request, RequestState.verified, secret=secret, actor=actor, now=moment)
-    request.verified_at = moment
     if not requires_approval:
         _move(session, request, RequestState.approved, secret=secret, actor=actor, now=moment,
               note="no approval required")
-        request.approved_at = moment
     session.flush()
     return request
 
@@ -189,7 +200,6 @@ def approve(session: Session, *, secret: bytes, reference: str, now: datetime,
     request = _get(session, reference)
     moment = _utc_naive(now)
     _move(session, request, RequestState.approved, secret=secret, actor=actor, now=moment)
-    request.approved_at = moment
     session.flush()
     return request
 
@@ -200,7 +210,6 @@ def start(session: Session, *, secret: bytes, reference: str, now: datetime,
     request = _get(session, reference)
     moment = _utc_naive(now)
     _move(session, request, RequestState.running, secret=secret, actor=actor, now=moment)
-    request.started_at = moment
     session.flush()
     return request
 
@@ -217,7 +226,6 @@ def complete(session: Session, *, secret: bytes, reference: str,
     moment = _utc_naive(now)
     _move(session, request, RequestState.completed, secret=secret, actor=actor, now=moment,
           extra={"counts": counts})
-    request.completed_at = moment
     request.outcome_summary = counts
     session.flush()
     return request
@@ -245,7 +253,6 @@ def reject(session: Session, *, secret: bytes, reference: str, reason: str, now:
     _move(session, request, RequestState.rejected, secret=secret, actor=actor, now=moment,
           note=text)
     request.rejection_reason = text
-    request.completed_at = moment
     session.flush()
     return request
 
