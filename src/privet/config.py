@@ -57,6 +57,31 @@ class SmtpSettings(BaseModel):
         return (not self.ssl) if self.starttls is None else self.starttls
 
 
+class RequestSettings(BaseModel):
+    """How data subject requests are handled (``PRIVET_REQUESTS__REQUIRE_APPROVAL`` etc.)."""
+
+    require_approval: bool = Field(
+        False, description="Hold every verified request until a privacy officer approves it "
+        "in the admin; off: a verified request runs at once (rectifications always wait).")
+    package_link_days: int = Field(
+        7, ge=1, le=90, description="Days an access package can be downloaded through the "
+        "signed link sent to the person.")
+    reminder_days: int = Field(
+        7, ge=0, le=60, description="Remind the privacy team this many days before a "
+        "request's deadline (0: no reminders).")
+
+
+class JobSettings(BaseModel):
+    """Background jobs (``PRIVET_JOBS__LEASE_SECONDS`` etc.)."""
+
+    lease_seconds: int = Field(
+        300, ge=5, description="A worker renews its claim on a running job this often; a job "
+        "whose claim is not renewed within it is taken as abandoned and queued again.")
+    poll_seconds: float = Field(
+        2.0, gt=0, description="How often the in-process runner looks for due jobs.")
+    max_attempts: int = Field(5, ge=1, description="Tries before a job is marked failed.")
+
+
 class Settings(BaseSettings):
     """Privet's settings. Each can be set as an environment variable, e.g. ``PRIVET_DIR``."""
 
@@ -80,6 +105,18 @@ class Settings(BaseSettings):
         None, description="Privet's own database; default: SQLite at data/privet.db in the "
         "workspace. PostgreSQL in production: postgresql://user@host/privet."
     )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="Public address of this Privet server: links in emails start with it.")
+    broker_url: str | None = Field(
+        None, description="Redis URL of the Celery broker for `privet worker --celery`, e.g. "
+        "`redis://127.0.0.1:6379/0`; without it, jobs run in the server's own process.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Key of the HMAC-SHA256 signature on webhooks sent to customers "
+        "(processor mode); share it with them so they can check each call.")
+    requests: RequestSettings = Field(default_factory=RequestSettings,
+                                      description="Data subject request handling.")
+    jobs: JobSettings = Field(default_factory=JobSettings, description="Background jobs.")
     smtp: SmtpSettings | None = Field(
         None, description="Mail server for outgoing email; without it, messages are kept in "
         "the outbox (`stored`) and not sent. E.g. PRIVET_SMTP__HOST, PRIVET_SMTP__SENDER."

@@ -16,6 +16,10 @@ def user_by_username(session: Session, username: str) -> AdminUser | None:
     return session.scalar(select(AdminUser).where(AdminUser.username == username))
 
 
+def user_by_id(session: Session, user_id: object) -> AdminUser | None:
+    return session.get(AdminUser, user_id) if isinstance(user_id, int) else None
+
+
 def users(session: Session) -> Sequence[AdminUser]:
     return session.scalars(select(AdminUser).order_by(AdminUser.username)).all()
 

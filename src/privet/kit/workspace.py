@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from privet.config import Settings, workspace_settings
-from privet.kit.errors import WorkspaceError
+from privet.kit.errors import ConfigurationError, WorkspaceError
 from privet.manifest.loader import load_manifest
 from privet.manifest.schema import Manifest
 
@@ -45,3 +45,14 @@ class Workspace:
     def load_manifest(self) -> Manifest:
         """Load the manifest; raises ``ManifestError`` with every located problem."""
         return load_manifest(self.manifest_path, root=self.root)
+
+    def secret(self) -> bytes:
+        """The workspace secret (request hashes, codes, links, packages are keyed with it);
+        ConfigurationError when it is not set."""
+        key = self.settings.secret_key
+        if key is None or not key.get_secret_value():
+            raise ConfigurationError(
+                "the workspace secret is not set: request hashes, verification codes, links "
+                "and packages are keyed with it",
+                hint="set PRIVET_SECRET_KEY (or secret_key in privet.toml)")
+        return key.get_secret_value().encode()

@@ -464,6 +464,11 @@ class Table(_Section):
     legal_holds: dict[Key, LegalHold] = Field(
         default_factory=dict, description="Rows kept despite erasure, by hold id."
     )
+    on_behalf_of: SqlName | None = Field(
+        None, description="Processor mode: the column naming the customer these rows are "
+        "processed for (a key of the `customers` table). A request that touches such rows "
+        "is executed on that customer's data and the customer is told."
+    )
 
     @property
     def categories(self) -> set[str]:
@@ -606,6 +611,22 @@ class AutomatedDecision(_Section):
                                   description="E.g. human review on request.")
 
 
+class CustomerDirectory(_Section):
+    """Processor mode: where the customers (the controllers Privet's company processes data
+    for) are listed, and how to reach each one about a request touching their data."""
+
+    datastore: Key = Field(description="The datastore holding the customers table.")
+    table: SqlName = Field(description="The customers table, e.g. `accounts`.")
+    key: SqlName = Field("id", description="The column `on_behalf_of` columns point at.")
+    name: SqlName | None = Field(None, description="Column with the customer's name.")
+    email: SqlName | None = Field(
+        None, description="Column with the address told about requests (e.g. the privacy "
+        "or billing contact).")
+    webhook_url: SqlName | None = Field(
+        None, description="Column with the customer's webhook URL; calls are signed with "
+        "HMAC-SHA256 (`PRIVET_WEBHOOK_SECRET`).")
+
+
 class PolicyMeta(_Section):
     """The published policy's version and dates."""
 
@@ -646,6 +667,10 @@ class Manifest(_Section):
     )
     automated_decisions: list[AutomatedDecision] = Field(
         default_factory=list, description="Empty: no solely automated decisions, no profiling."
+    )
+    customers: CustomerDirectory | None = Field(
+        None, description="Processor mode: the customers whose data tables with "
+        "`on_behalf_of` hold, and how each is told about a request."
     )
     policy: PolicyMeta = Field(description="Version and dates of the published policy.")
 

@@ -1,9 +1,11 @@
 """Models of Privet's own database, one file per model; importing this registers them all."""
 
 from privet.models import (  # noqa: F401 - registers their models
+    access_packages,
     accounts,
     audit_log,
     data_subject_requests,
+    jobs,
     outbox,
     verification,
 )

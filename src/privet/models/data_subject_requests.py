@@ -48,6 +48,14 @@ class DataSubjectRequest(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text())
     rejection_reason: Mapped[str | None] = mapped_column(Text())
     failure_reason: Mapped[str | None] = mapped_column(Text())
+    details: Mapped[str | None] = mapped_column(Text())
+    """What the person wrote with the request (what is wrong, for a rectification)."""
+    corrections: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    """A rectification's changes, ``table.field`` → value, set by the privacy team."""
+    customers: Mapped[list[str] | None] = mapped_column(JSON)
+    """Processor mode: the customers whose data the request touched (their keys)."""
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime())
+    """When the privacy team was last reminded of the deadline."""
     outcome_summary: Mapped[dict[str, int] | None] = mapped_column(JSON)
     """Counts only (rows found, erased, …), never values."""
     events: Mapped[list[RequestEvent]] = relationship(

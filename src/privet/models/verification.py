@@ -25,6 +25,8 @@ class Purpose(StrEnum):
     verify_request = "verify_request"
     download = "download"
     preferences = "preferences"
+    status = "status"
+    """A person's link to follow their request (signed, reusable, never stored)."""
 
 
 class ChallengeKind(StrEnum):

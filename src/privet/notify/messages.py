@@ -28,7 +28,7 @@ LANGUAGES = ("en", "fr")
 """Languages Privet has message templates for."""
 
 REQUEST_TYPES = ("access", "erasure", "rectification", "restriction", "objection",
-                 "portability")
+                 "marketing_opt_out", "portability")
 
 _REQUEST_LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -38,6 +38,7 @@ _REQUEST_LABELS: dict[str, dict[str, str]] = {
         "restriction": "restriction of the processing of your personal data",
         "objection": "objection to the processing of your personal data",
         "portability": "a portable copy of your personal data",
+        "marketing_opt_out": "an end to marketing messages",
     },
     "fr": {
         "access": "accès à vos données personnelles",
@@ -46,6 +47,7 @@ _REQUEST_LABELS: dict[str, dict[str, str]] = {
         "restriction": "limitation du traitement de vos données personnelles",
         "objection": "opposition au traitement de vos données personnelles",
         "portability": "copie portable de vos données personnelles",
+        "marketing_opt_out": "l'arrêt des messages commerciaux",
     },
 }
 _MONTHS = {

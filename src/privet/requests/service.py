@@ -91,7 +91,8 @@ def access(datastores: ConnectedDatastores, identities: Identities) -> AccessRes
         declared = graph.declared.get(node)
         links = {e.parent.name for fk in entry.table.foreign_key_constraints
                  for e in fk.elements}
-        columns = list(dict.fromkeys([*entry.key_columns, *sorted(links),
+        owner = [declared.on_behalf_of] if declared and declared.on_behalf_of else []
+        columns = list(dict.fromkeys([*entry.key_columns, *sorted(links), *owner,
                                       *(declared.fields if declared else [])]))
         categories = {name: tuple(f.categories) for name, f in
                       (declared.fields.items() if declared else []) if f.categories}

@@ -1,41 +1,106 @@
-"""The app factory: one manifest, one database, one error handler per process.
+"""The app factory: one manifest, one database, one job runner, one error handler per
+process.
 
-Each domain adds its router here with one line.
+Each domain adds its router here with one line. Jobs committed by a request are handed to
+the in-process runner (a thread started with the app), or to Celery workers when
+``PRIVET_BROKER_URL`` is set.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 
 from privet import __version__
+from privet.jobs.service import JobRuntime, attach_dispatcher
 from privet.kit.db import database_url, open_database
-from privet.kit.errors import ConfigurationError
 from privet.kit.workspace import Workspace
+from privet.web.csrf import set_csrf_cookie
 from privet.web.deps import WebContext
 from privet.web.errors import register_error_handlers
+from privet.web.admin import router as admin_pages
+from privet.web.index import router as index_router
+from privet.web.pages import STATIC_DIR
+from privet.web.privacy_center import router as privacy_center_pages
+from privet.workflow.admin_endpoints import router as admin_api
 from privet.workflow.endpoints import router as requests_router
 
-
-def _secret(workspace: Workspace) -> bytes:
-    key = workspace.settings.secret_key
-    if key is None or not key.get_secret_value():
-        raise ConfigurationError(
-            "the workspace secret is not set: request hashes and verification codes are "
-            "keyed with it",
-            hint="set PRIVET_SECRET_KEY (or secret_key in privet.toml)")
-    return key.get_secret_value().encode()
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; form-action 'self'",
+}
 
 
-def create_app(workspace: Workspace) -> FastAPI:
+def _start_jobs(app: FastAPI, workspace: Workspace, runtime: JobRuntime,
+                run_jobs: bool) -> None:
+    broker = workspace.settings.broker_url
+    if broker:
+        from privet.jobs.celery_app import CeleryDispatcher
+
+        attach_dispatcher(runtime.sessions, CeleryDispatcher(broker).dispatch)
+        return
+    from privet.jobs.inline import InlineRunner
+
+    runner = InlineRunner(runtime)
+    attach_dispatcher(runtime.sessions, runner.dispatch)
+    app.state.job_runner = runner if run_jobs else None
+
+
+def create_app(workspace: Workspace, *, run_jobs: bool = True,
+               sessions: sessionmaker[Session] | None = None) -> FastAPI:
     """The Privet server for ``workspace``: loads the manifest and opens Privet's database
-    once; raises ``ManifestError``/``ConfigurationError`` before serving anything."""
-    secret = _secret(workspace)
+    once; raises ``ManifestError``/``ConfigurationError`` before serving anything. With
+    ``run_jobs`` false (tests), jobs are queued but the in-process runner is not started."""
+    secret = workspace.secret()
     manifest = workspace.load_manifest()
-    sessions = open_database(database_url(workspace.root, workspace.settings.database_url))
+    factory = sessions or open_database(
+        database_url(workspace.root, workspace.settings.database_url))
+    runtime = JobRuntime(workspace=workspace, manifest=manifest, sessions=factory,
+                         secret=secret)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = getattr(app.state, "job_runner", None)
+        if runner is not None:
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+
     app = FastAPI(title="Privet", version=__version__,
-                  description="Privacy operations: data subject requests.",
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
-    app.state.privet = WebContext(manifest=manifest, sessions=sessions, secret=secret)
+                  description="Privacy operations: data subject requests, the privacy "
+                              "center and the admin.",
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None,
+                  lifespan=lifespan)
+    app.state.privet = WebContext(workspace=workspace, manifest=manifest, sessions=factory,
+                                  secret=secret)
+    app.state.job_runtime = runtime
+    _start_jobs(app, workspace, runtime, run_jobs)
     register_error_handlers(app)
+
+    @app.middleware("http")
+    async def page_headers(request: Request,
+                           call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        set_csrf_cookie(request, response)
+        for name, value in SECURITY_HEADERS.items():
+            if request.url.path not in ("/docs",):
+                response.headers.setdefault(name, value)
+        return response
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(index_router)
     app.include_router(requests_router)
+    app.include_router(admin_api)
+    app.include_router(privacy_center_pages)
+    app.include_router(admin_pages)
     return app

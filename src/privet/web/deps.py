@@ -17,17 +17,25 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from privet.config import Settings
 from privet.kit.db import session_scope
+from privet.kit.workspace import Workspace
 from privet.manifest.schema import Manifest
 
 
 @dataclass(frozen=True)
 class WebContext:
-    """What the app loads once per process: the manifest, the database, the secret."""
+    """What the app loads once per process: the workspace, its manifest, the database,
+    the secret."""
 
+    workspace: Workspace
     manifest: Manifest
     sessions: sessionmaker[Session]
     secret: bytes
+
+    @property
+    def settings(self) -> Settings:
+        return self.workspace.settings
 
 
 def web_context(request: Request) -> WebContext:
@@ -47,6 +55,14 @@ def _secret(request: Request) -> bytes:
     return web_context(request).secret
 
 
+def _settings(request: Request) -> Settings:
+    return web_context(request).settings
+
+
+def _workspace(request: Request) -> Workspace:
+    return web_context(request).workspace
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -54,4 +70,6 @@ def utc_now() -> datetime:
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
 CurrentManifest = Annotated[Manifest, Depends(_manifest)]
 WorkspaceSecret = Annotated[bytes, Depends(_secret)]
+CurrentSettings = Annotated[Settings, Depends(_settings)]
+CurrentWorkspace = Annotated[Workspace, Depends(_workspace)]
 Now = Annotated[datetime, Depends(utc_now)]

@@ -1,4 +1,6 @@
-"""One place turns errors into JSON: ``{"error": {"code", "message", "hint"}}``.
+"""One place turns errors into responses: JSON ``{"error": {"code", "message", "hint"}}``
+for the API (``/api``, ``/openapi.json``), an HTML page for the pages a person browses; an
+admin page reached without signing in sends the browser to the sign-in page.
 
 Domain errors (``PrivetError``) keep their message, hint and HTTP status; a malformed
 payload is a 422 naming where each problem is (never echoing what was sent, which may be
@@ -12,7 +14,7 @@ import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from privet.kit.errors import PrivetError
@@ -40,27 +42,54 @@ def _located(error: dict[str, object]) -> str:
     return f"{where}: {error.get('msg', 'invalid')}"
 
 
-async def _privet_error(_request: Request, exc: Exception) -> JSONResponse:
+def _wants_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api") or path.endswith(".json")) and \
+        "text/html" in request.headers.get("accept", "")
+
+
+def _page(request: Request, status: int, message: str, hint: str | None) -> Response:
+    from privet.web.pages import render  # templates load only where pages are served
+
+    titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found",
+              410: "No longer available", 429: "Too many attempts"}
+    title = titles.get(status, "Something went wrong" if status >= 500 else "Please check")
+    return render(request, "error.html", status_code=status, title=title, message=message,
+                  hint=hint, back=request.headers.get("referer") or "/")
+
+
+async def _privet_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PrivetError)
+    if _wants_page(request):
+        if exc.http_status == 401 and request.url.path.startswith("/admin"):
+            return RedirectResponse(f"/admin/login?next={request.url.path}", status_code=303)
+        return _page(request, exc.http_status, exc.message, exc.hint)
     return error_response(exc.http_status, error_code(exc), exc.message, exc.hint)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = [_located(dict(error)) for error in exc.errors()]
+    if _wants_page(request):
+        return _page(request, 422, "; ".join(problems) or "the form is incomplete",
+                     "go back and complete the form")
     return error_response(422, "invalid_payload", "; ".join(problems) or "invalid payload",
                           "see /docs for the expected JSON body")
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if _wants_page(request):
+        return _page(request, exc.status_code, str(exc.detail), None)
     return error_response(exc.status_code, f"http_{exc.status_code}", str(exc.detail))
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error", exc_info=exc)
-    return error_response(500, "internal_error", "Privet failed to handle this request",
-                          "the server log has the details")
+    message, hint = "Privet failed to handle this request", "the server log has the details"
+    if _wants_page(request):
+        return _page(request, 500, message, hint)
+    return error_response(500, "internal_error", message, hint)
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from privet.web.deps import CurrentManifest, DbSession, Now, WorkspaceSecret
+from privet.web.deps import CurrentManifest, CurrentSettings, DbSession, Now, WorkspaceSecret
 from privet.workflow.intake import submit_request, verify_request
 from privet.workflow.schemas import Channel, RequestState, RequestType
 from privet.workflow.service import get_request
@@ -34,6 +34,9 @@ class NewRequest(BaseModel):
                        description="Where the verification code is sent.")
     language: str | None = Field(None, max_length=16,
                                  description="Preferred language of messages, e.g. `fr`.")
+    details: str | None = Field(None, max_length=4000,
+                                description="Anything the privacy team should know (for a "
+                                "rectification: what is wrong and what it should be).")
 
 
 class VerificationCode(BaseModel):
@@ -73,11 +76,13 @@ class RequestStatus(BaseModel):
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=RequestReceived)
 def create_request(payload: NewRequest, session: DbSession, manifest: CurrentManifest,
-                   secret: WorkspaceSecret, now: Now) -> RequestReceived:
+                   settings: CurrentSettings, secret: WorkspaceSecret,
+                   now: Now) -> RequestReceived:
     """Submit a request. A one-time code is emailed to the address given; confirm the
     request with it at `POST /api/requests/{reference}/verify`."""
-    request = submit_request(session, manifest=manifest, secret=secret, type=payload.type,
-                             email=payload.email, language=payload.language,
+    request = submit_request(session, manifest=manifest, settings=settings, secret=secret,
+                             type=payload.type, email=payload.email,
+                             language=payload.language, details=payload.details,
                              channel=Channel.api, now=now)
     return RequestReceived(reference=request.reference, state=RequestState(request.state),
                            due_at=request.due_at)
@@ -85,11 +90,12 @@ def create_request(payload: NewRequest, session: DbSession, manifest: CurrentMan
 
 @router.post("/{reference}/verify", response_model=RequestVerified)
 def verify(reference: str, payload: VerificationCode, session: DbSession,
-           manifest: CurrentManifest, secret: WorkspaceSecret, now: Now) -> RequestVerified:
+           manifest: CurrentManifest, settings: CurrentSettings, secret: WorkspaceSecret,
+           now: Now) -> RequestVerified:
     """Confirm the request with the emailed code. A refused code is a 400 with the same
     message whatever the reason; after 5 wrong tries the code is dead."""
-    request = verify_request(session, manifest=manifest, secret=secret, reference=reference,
-                             code=payload.code, now=now)
+    request = verify_request(session, manifest=manifest, settings=settings, secret=secret,
+                             reference=reference, code=payload.code, now=now)
     return RequestVerified(reference=request.reference, state=RequestState(request.state))
 
 

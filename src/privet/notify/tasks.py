@@ -1,0 +1,3 @@
+"""Periodic email work: deliver the outbox."""
+
+from __future__ import annotations
