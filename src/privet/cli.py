@@ -8,6 +8,7 @@ from privet.audit.cli import audit_app
 from privet.auth.cli import users_app
 from privet.datastores.cli import init
 from privet.demo.cli import demo
+from privet.jobs.cli import jobs_app, worker
 from privet.manifest.cli import check, manifest_app
 from privet.models.cli import db_app
 from privet.requests.cli import graph, requests_app
@@ -24,8 +25,10 @@ app.command("init")(init)
 app.command("demo")(demo)
 app.command("graph")(graph)
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.add_typer(manifest_app, name="manifest")
 app.add_typer(requests_app, name="requests")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+app.add_typer(jobs_app, name="jobs")

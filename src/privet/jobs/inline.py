@@ -46,6 +46,11 @@ class InlineRunner:
         self._thread = threading.Thread(target=self._loop, name="privet-jobs", daemon=True)
         self._thread.start()
 
+    def wait(self) -> None:
+        """Block until the runner stops (``privet worker``)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(1)
+
     def stop(self, timeout: float = 30) -> None:
         self._stopping.set()
         self._wake.set()

@@ -26,6 +26,7 @@ class MessageKind(StrEnum):
     completion = "completion"
     rejection = "rejection"
     reminder = "reminder"
+    customer_notice = "customer_notice"
     change_notice = "change_notice"
     other = "other"
 

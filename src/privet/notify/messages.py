@@ -187,6 +187,50 @@ def rejection_message(
     })
 
 
+_COUNT_NAMES = {
+    "en": {"rows_found": "records found", "rows_deleted": "records deleted",
+           "rows_masked": "records anonymised", "rows_kept": "records kept under a legal "
+           "obligation", "rows_changed": "records changed", "tables": "tables"},
+    "fr": {"rows_found": "enregistrements trouvés", "rows_deleted": "enregistrements supprimés",
+           "rows_masked": "enregistrements anonymisés", "rows_kept": "enregistrements conservés "
+           "par obligation légale", "rows_changed": "enregistrements modifiés",
+           "tables": "tables"},
+}
+
+
+def customer_notice_message(
+    manifest: Manifest,
+    *,
+    request_type: str,
+    reference: str,
+    subject_email: str,
+    customer_name: str | None,
+    completed_at: datetime,
+    counts: dict[str, int],
+    language: str | None = "en",
+) -> RenderedMessage:
+    """Processor mode: tell a customer (the controller) that a request about one of its
+    contacts was carried out on the data held for it, with what was done."""
+    lang = message_language(manifest, language)
+    names = _COUNT_NAMES[lang]
+    return _render("customer_notice", manifest, lang, {
+        "request_label": _request_label(request_type, lang),
+        "reference": _required(reference, "reference"),
+        "subject_email": _required(subject_email, "subject email"),
+        "customer_name": customer_name,
+        "completed": _moment(completed_at, lang),
+        "counts": [(names.get(key, key.replace("_", " ")), value)
+                   for key, value in counts.items()],
+    })
+
+
+def reminder_message(manifest: Manifest, *, items: list[dict[str, Any]], days: int,
+                     link: str) -> RenderedMessage:
+    """Remind the privacy team of requests due within ``days`` (in English: staff mail)."""
+    return _render("reminder", manifest, "en", {
+        "items": items, "count": len(items), "days": days, "link": _checked_link(link)})
+
+
 # ------------------------------------------------------------------------------ rendering
 
 

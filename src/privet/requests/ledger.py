@@ -107,3 +107,22 @@ def find_records(session: Session, secret: bytes, kind: str, value: str) -> list
     wanted = identity_hash(secret, kind, value)
     records = session.scalars(select(ErasureRecord).order_by(ErasureRecord.id))
     return [r for r in records if wanted in r.identity_hashes]
+
+
+def erasure_counts(session: Session, reference: str) -> dict[str, int]:
+    """Rows deleted and masked by the erasure ``reference``, each row counted once however
+    often the erasure was run (a run resumed after a crash records its rows again)."""
+    record_id = session.scalar(select(ErasureRecord.id)
+                               .where(ErasureRecord.reference == reference))
+    counts = {"rows_deleted": 0, "rows_masked": 0}
+    if record_id is None:
+        return counts
+    seen: dict[str, set[tuple[str, str, str]]] = {"delete": set(), "mask": set()}
+    for entry in session.scalars(select(ErasureLedgerEntry)
+                                 .where(ErasureLedgerEntry.record_id == record_id)):
+        for key in entry.keys:
+            seen.setdefault(entry.action, set()).add(
+                (entry.datastore, entry.table_name, json.dumps(key, default=str)))
+    counts["rows_deleted"] = len(seen["delete"])
+    counts["rows_masked"] = len(seen["mask"] - {k for k in seen["delete"]})
+    return counts

@@ -19,10 +19,10 @@ from privet import __version__
 from privet.jobs.service import JobRuntime, attach_dispatcher
 from privet.kit.db import database_url, open_database
 from privet.kit.workspace import Workspace
+from privet.web.admin import router as admin_pages
 from privet.web.csrf import set_csrf_cookie
 from privet.web.deps import WebContext
 from privet.web.errors import register_error_handlers
-from privet.web.admin import router as admin_pages
 from privet.web.index import router as index_router
 from privet.web.pages import STATIC_DIR
 from privet.web.privacy_center import router as privacy_center_pages
