@@ -85,6 +85,28 @@ def mariadb_url() -> Iterator[str]:
             cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
 
 
+REDIS_URL = os.environ.get("PRIVET_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """URL of a Redis database (numbered 1 to 15) emptied before and after the test."""
+    import redis
+
+    number = 1 + uuid.uuid4().int % 15
+    url = f"{REDIS_URL}/{number}"
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        _unavailable("Redis", exc)
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
 # ------------------------------------------------------------------------------- Sakila
 
 

@@ -32,3 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
+
+
+if __name__ == "__main__":
+    app()

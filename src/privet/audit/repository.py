@@ -111,3 +111,11 @@ def latest_entries(session: Session, *, limit: int) -> list[AuditEntry]:
     newest_first = session.scalars(
         select(AuditEntry).order_by(AuditEntry.sequence.desc()).limit(limit)).all()
     return list(reversed(newest_first))
+
+
+def entries_about(session: Session, *, subject_type: str, subject_id: str) -> list[AuditEntry]:
+    """The entries about one thing (e.g. one request), in the order they were written."""
+    return list(session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
+        .order_by(AuditEntry.sequence)))

@@ -302,7 +302,7 @@ def sweep(sessions: sessionmaker[Session], *, now: datetime | None = None) -> li
         for job in gone:
             log.warning("job %s (%s): worker %s vanished; queued again", job.id, job.kind,
                         job.claimed_by)
-            job.state, job.run_after = JobState.queued.value, moment
+            job.state = JobState.queued.value  # due at once: it was due when claimed
             job.claimed_by, job.lease_until = None, None
         return [job.id for job in gone]
 
