@@ -9,6 +9,7 @@ clock past the lease rather than waiting for it) queues the job again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -229,10 +230,8 @@ def test_celery_worker_killed_mid_erasure_completes_exactly_once(
         while _state(sessions, reference) != ("completed", "done"):
             assert second.poll() is None, _output(site)
             assert datetime.now(UTC) < deadline, "the second worker did not finish the job"
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 second.wait(timeout=0.5)  # returns early only if the worker died
-            except subprocess.TimeoutExpired:
-                pass
         _assert_completed_once(sessions, reference, visits)
     finally:
         _stop(workers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -36,8 +38,12 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve",
                                            help="Only build the workspace (for scripts).")]
     = False,
+    port: Annotated[int, typer.Option(help="Port the demo server listens on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address the demo server listens on.")]
+    = "127.0.0.1",
 ) -> None:
-    """Build a demo workspace: a SaaS company's manifest and its synthetic database."""
+    """Build a demo workspace (a SaaS company's manifest and its synthetic database), then
+    serve it: the privacy center, the admin (with a generated password) and the API."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -71,5 +77,37 @@ def demo(
   privet requests erase --dir {shown} --email {email} --dry-run
 Open {shown}/privacy/*.yaml: each promise of the policy is a line you can change; break one
 (delete a `legal_basis:`) and run `privet check` again.""", highlight=False)
-    if not no_serve:
-        console.print("\n(The web server arrives with the server issue; this build is complete.)")
+    if no_serve:
+        return
+    _serve(workspace, host=host, port=port)
+
+
+def _demo_password() -> str:
+    """Random, and within the password rule (a letter, a digit, a special character)."""
+    return f"{secrets.token_urlsafe(12)}-{secrets.randbelow(10)}q"
+
+
+def _serve(workspace: Workspace, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from privet.auth.service import create_user
+    from privet.kit.db import database_url, open_database, session_scope
+    from privet.web.app import create_app
+
+    base = f"http://{host}:{port}"
+    os.environ.setdefault("PRIVET_BASE_URL", base)
+    workspace = Workspace.find(workspace.root)  # settings with the base URL
+    password = _demo_password()
+    sessions = open_database(database_url(workspace.root, workspace.settings.database_url))
+    with session_scope(sessions) as session:
+        create_user("admin", "admin@nuage.example", "admin", password, session=session)
+    app = create_app(workspace, sessions=sessions)
+    console.print(f"""
+[bold]Privet is serving the demo[/] (Ctrl-C to stop)
+  {base}/                 where everything is
+  {base}/privacy-center   make a request as a person would (emails land in the outbox)
+  {base}/admin            the privacy team: user [bold]admin[/], password [bold]{password}[/]
+  {base}/admin/outbox     the demo's mailbox: verification codes and answers
+  {base}/docs             the API (OpenAPI)
+The password is stored only as an argon2 hash: note it now.""", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

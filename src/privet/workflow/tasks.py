@@ -164,6 +164,11 @@ def _act(ctx: JobContext, work: _Work) -> _Outcome:
     with ConnectedDatastores.open(manifest, runtime.workspace.root,
                                   timeout=runtime.settings.connect_timeout,
                                   write=work.type != RequestType.access) as datastores:
+        if datastores.failures:  # act on every datastore or on none: retried later
+            problems = "; ".join(f"{key}: {message}"
+                                 for key, message in sorted(datastores.failures.items()))
+            raise JobError(f"not every datastore answered: {problems}",
+                           hint="it is tried again; check the datastore is up")
         found: AccessResult | None = None
         if work.type == RequestType.access or _processor_tables(manifest):
             found = engine.access(datastores, work.identities)
