@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from conftest import code_for, outbox
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conftest import code_for, outbox
 from privet.jobs.inline import InlineRunner
 from privet.jobs.service import JobRuntime, run_due
 from privet.kit.db import session_scope
@@ -157,9 +157,9 @@ def test_a_rectification_runs_with_the_corrections_the_team_approved(
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list[tuple[bytes, dict[str, str]]] = []
+    received: ClassVar[list[tuple[bytes, dict[str, str]]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((body, dict(self.headers)))
         self.send_response(204)
@@ -171,7 +171,7 @@ class _Hook(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def webhook_server() -> Iterator[tuple[str, list[tuple[bytes, dict[str, str]]]]]:
-    received: list[tuple[bytes, dict[str, str]]] = []
+    received: ClassVar[list[tuple[bytes, dict[str, str]]]] = []
     handler = type("Hook", (_Hook,), {"received": received})
     server = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
