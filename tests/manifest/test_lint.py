@@ -239,7 +239,24 @@ class Compliant:
 
 ERROR, WARNING, INFO = Severity.error, Severity.warning, Severity.info
 
+ON_BEHALF = put("datastores.main_db.tables.users.on_behalf_of", "account_id")
+CUSTOMERS = put("customers", {"datastore": "main_db", "table": "accounts",
+                              "email": "billing_email"})
+
 TRIGGERS: list[Trigger] = [
+    Trigger("no-directory", "processor-mode-incomplete", ERROR,
+            (ON_BEHALF, put("organization.role", "both")),
+            "on_behalf_of: account_id", ("no `customers` section",)),
+    Trigger("unknown-datastore", "processor-mode-incomplete", ERROR,
+            (ON_BEHALF, put("organization.role", "both"), CUSTOMERS,
+             put("customers.datastore", "crm")),
+            "datastore: crm", ("`crm` is not a declared datastore",)),
+    Trigger("nobody-to-tell", "processor-mode-incomplete", ERROR,
+            (ON_BEHALF, put("organization.role", "both"), CUSTOMERS, drop("customers.email")),
+            "customers:", ("neither `email` nor `webhook_url`",)),
+    Trigger("controller-only", "processor-mode-incomplete", ERROR,
+            (ON_BEHALF, CUSTOMERS, put("organization.role", "controller")),
+            "role: controller", ("organization.role",)),
     Trigger("missing", "purpose-no-legal-basis", ERROR,
             (drop("purposes.customer_accounts.legal_basis"),),
             "customer_accounts:", ("`customer_accounts`",)),
@@ -420,6 +437,8 @@ TRIGGERS: list[Trigger] = [
 ]
 
 COMPLIANT: list[Compliant] = [
+    Compliant("customers-told-by-email", "processor-mode-incomplete", (
+        ON_BEHALF, CUSTOMERS, put("organization.role", "both"))),
     Compliant("legal-basis-present", "purpose-no-legal-basis"),
 
     Compliant("interest-stated", "legitimate-interest-unstated", (

@@ -213,6 +213,37 @@ def _processor_without_purpose(m: Manifest) -> Iterator[Diagnostic]:
 # ------------------------------------------------------------------ transfers
 
 
+@rule("processor-mode-incomplete", Severity.error,
+      "Rows held for customers (on_behalf_of) need a customers directory to tell them.")
+def _processor_mode_incomplete(m: Manifest) -> Iterator[Diagnostic]:
+    held = [(store, name) for store, name, table in m.tables() if table.on_behalf_of]
+    directory = m.customers
+    if held and directory is None:
+        store, name = held[0]
+        yield _d("processor-mode-incomplete",
+                 f"{store}.{name} is processed on behalf of customers, but no `customers` "
+                 "section says where they are and how to tell them",
+                 m, ("datastores", store, "tables", name, "on_behalf_of"),
+                 hint="add customers: {datastore, table, key, email} to the manifest")
+    if directory is None:
+        return
+    store = m.datastores.get(directory.datastore)
+    if store is None:
+        yield _d("processor-mode-incomplete",
+                 f"customers.datastore `{directory.datastore}` is not a declared datastore",
+                 m, ("customers", "datastore"), hint=f"one of: {', '.join(m.datastores)}")
+    if directory.email is None and directory.webhook_url is None:
+        yield _d("processor-mode-incomplete",
+                 "customers has neither `email` nor `webhook_url`: customers cannot be told "
+                 "about requests touching their data", m, ("customers",),
+                 hint="name the column holding each customer's privacy or billing email")
+    if m.organization.role.value == "controller" and held:
+        yield _d("processor-mode-incomplete",
+                 "tables are processed on behalf of customers but organization.role is "
+                 "`controller`", m, ("organization", "role"),
+                 hint="set role: both (or processor)")
+
+
 def _free_flow_zone(m: Manifest) -> frozenset[str] | None:
     """Where personal data moves with no transfer mechanism; None when no such law applies.
 
