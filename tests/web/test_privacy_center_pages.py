@@ -22,13 +22,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from conftest import code_for, link_for, outbox  # tests/web/conftest.py
 from privet.demo.database import sample_subject_email
 from privet.jobs.inline import InlineRunner
+from privet.kit.db import session_scope
 from privet.kit.workspace import Workspace
 from privet.models.data_subject_requests import DataSubjectRequest
 from privet.models.outbox import MessageKind, OutboxMessage
 from privet.models.verification import VerificationChallenge
 from privet.web.deps import utc_now
+from privet.workflow.handling import extend_request, reject_request
 from privet.workflow.intake import status_token
 from privet.workflow.schemas import RequestType
+from privet.workflow.service import get_request
 
 STATUS = re.compile(r"^/privacy-center/requests/(R-[0-9A-Z]{4}-[0-9A-Z]{4})\?token=([^&]+)")
 DOWNLOAD = re.compile(r"(https?://\S+/package\?token=\S+)")
@@ -73,7 +76,7 @@ class _Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         for _, element_id in self._open:
             if element_id is not None:
-                self.text[element_id] += data
+                self.text[element_id] += f" {data}"  # cells and terms read apart
 
     def says(self, element_id: str) -> str:
         return " ".join(self.text.get(element_id, "").split())
@@ -291,7 +294,7 @@ def test_a_wrong_code_is_shown_as_an_error_and_counted(
     response = _verify(pages, reference, token, _wrong(code))
     assert response.status_code == 400
     page = _Page(response.text)
-    assert "this code is not valid" in page.says("code-error")
+    assert "This code is not valid." in page.says("code-error")
     assert page.attrs["code-error"]["role"] == "alert"
     assert "code-error" in page.attrs["code"]["aria-describedby"].split()
     assert page.says("state") == "Waiting for you to confirm"
@@ -304,7 +307,7 @@ def test_a_wrong_code_is_shown_as_an_error_and_counted(
         assert _verify(pages, reference, token, _wrong(code)).status_code == 400
     after_five = _verify(pages, reference, token, code)
     assert after_five.status_code == 400
-    assert "this code is not valid" in _Page(after_five.text).says("code-error")
+    assert "This code is not valid." in _Page(after_five.text).says("code-error")
     assert _state(privet_sessions, reference) == "received"
 
 
@@ -342,6 +345,36 @@ def test_a_rectification_waits_for_the_privacy_team(
     page = _open(pages, reference, token)
     assert page.says("state") == "Confirmed, waiting for our privacy team"
     assert "Correct my data" in page.says("progress")
+
+
+def test_the_status_page_tells_an_extension_and_a_rejection_with_their_reasons(
+        pages: TestClient, privet_sessions: sessionmaker[Session], person: str) -> None:
+    reference, token = _status_of(_submit(
+        pages, email=person, type="rectification", details="My city is Lyon, not Paris."))
+    _verify(pages, reference, token, code_for(privet_sessions, reference))
+    context = pages.app.state.privet  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    with session_scope(privet_sessions) as session:
+        due = get_request(session, reference=reference).due_at
+        extend_request(session, manifest=context.manifest, secret=context.secret,
+                       reference=reference, reason="Your records are in three systems.",
+                       until=due + timedelta(days=20), now=now, actor="admin:olga")
+    page = _open(pages, reference, token)
+    extended = due + timedelta(days=20)
+    assert f"We extended the deadline to {extended.day} {extended:%B %Y}" in \
+        page.says("progress")
+    assert "Why: Your records are in three systems." in page.says("progress")
+    assert f"Answer due by {extended.day} {extended:%B %Y}" in page.says("progress")
+
+    with session_scope(privet_sessions) as session:
+        reject_request(session, manifest=context.manifest, secret=context.secret,
+                       reference=reference, reason="We hold no address for you.", now=now,
+                       actor="admin:olga")
+    page = _open(pages, reference, token)
+    assert page.says("state") == "Rejected"
+    assert "Why: We hold no address for you." in page.says("progress")
+    assert "supervisory authority (CNIL)" in page.says("progress")
+    assert "We extended the deadline" not in page.says("progress")
 
 
 def test_a_new_code_replaces_the_old_one(

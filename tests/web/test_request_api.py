@@ -136,7 +136,8 @@ def test_a_wrong_code_is_refused_and_counted(client: TestClient, workspace: Work
     sessions = open_database(database_url(workspace.root, None))
     try:
         with sessions() as session:
-            challenge = session.scalars(select(VerificationChallenge)).one()
+            challenge = session.scalars(select(VerificationChallenge).where(
+                VerificationChallenge.kind == "code")).one()
             assert challenge.attempts == 5
     finally:
         dispose(sessions)

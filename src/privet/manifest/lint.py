@@ -227,8 +227,7 @@ def _processor_mode_incomplete(m: Manifest) -> Iterator[Diagnostic]:
                  hint="add customers: {datastore, table, key, email} to the manifest")
     if directory is None:
         return
-    store = m.datastores.get(directory.datastore)
-    if store is None:
+    if directory.datastore not in m.datastores:
         yield _d("processor-mode-incomplete",
                  f"customers.datastore `{directory.datastore}` is not a declared datastore",
                  m, ("customers", "datastore"), hint=f"one of: {', '.join(m.datastores)}")

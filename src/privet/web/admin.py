@@ -40,6 +40,7 @@ from privet.web.security import end_admin_session, page_principal, page_user, st
 from privet.workflow.handling import approve_request, reject_request
 from privet.workflow.service import RequestNotFound, WorkflowError, queue
 from privet.workflow.views import (
+    MAX_OFFSET,
     Decision,
     actor_of,
     extend_to_day,
@@ -221,7 +222,7 @@ def extend(reference: str, request: Request, session: DbSession, principal: Offi
 
 @router.get("/outbox", response_class=HTMLResponse)
 def outbox(request: Request, session: DbSession, principal: Officer,
-           offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+           offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Response:
     """Every message Privet wrote, newest first, with its text: the demo's mailbox."""
     return render(request, "admin/outbox.html", principal=principal,
                   page=outbox_page(session, limit=OUTBOX_PAGE_SIZE, offset=offset))

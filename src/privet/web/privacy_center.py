@@ -175,10 +175,12 @@ def _status_page(request: Request, session: Session, *, secret: bytes, reference
     download = None
     if state == RequestState.completed and subject_request.type == RequestType.access:
         download = download_token_for(session, secret, reference, now)
-    return render(request, "privacy_center/status.html", status_code=status_code,
+    page = render(request, "privacy_center/status.html", status_code=status_code,
                   subject_request=subject_request, state=state.value, token=token,
                   download_token=download, poll=state in POLLED_STATES,
                   code_errors=context.pop("code_errors", {}), **context)
+    page.headers["Cache-Control"] = "no-store"  # its address is the key to the request
+    return page
 
 
 # ----------------------------------------------------------------------------- routes

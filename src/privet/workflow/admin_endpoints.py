@@ -29,6 +29,7 @@ from privet.workflow.handling import approve_request, reject_request
 from privet.workflow.schemas import Channel, QueueItem, RequestLogRow, RequestState, RequestType
 from privet.workflow.service import queue
 from privet.workflow.views import (
+    MAX_OFFSET,
     MAX_PAGE,
     Decision,
     RequestDetail,
@@ -97,7 +98,7 @@ class RequestEventOut(BaseModel):
     from_state: RequestState | None = Field(description="The state before (none: received).")
     to_state: RequestState = Field(description="The state after (the same for an extension).")
     actor: str = Field(description="Who: `subject`, `system`, `cli`, `admin:<user>` or "
-                                   "`api:<key name>`.")
+                                   "`admin:api-key:<key name>#<key id>`.")
     note: str | None = Field(description="A reason given with the step.")
 
 
@@ -344,7 +345,7 @@ def extend_request_by_key(reference: str, payload: Extension, session: DbSession
 @router.get("/outbox", response_model=OutboxPageOut, responses=_AUTH_ERRORS)
 def read_outbox(session: DbSession, _: OutboxReader,
                 limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                offset: Annotated[int, Query(ge=0)] = 0) -> OutboxPageOut:
+                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> OutboxPageOut:
     """The outbox, newest first: recipients, subjects, kinds and delivery status (never the
     text). Scope `outbox:read`, role privacy_officer or higher."""
     page = outbox_page(session, limit=limit, offset=offset)

@@ -39,15 +39,19 @@ from privet.workflow.service import SUBJECT_TYPE, InvalidRequest, get_request, r
 
 MAX_PAGE = 200
 """The most outbox messages one page lists."""
+MAX_OFFSET = 2**31 - 1
+"""The most messages a page may skip (databases' integers end somewhere)."""
 
 _ACTOR_LENGTH = 200  # the audit log's and the events' actor column
 
 
 def actor_of(principal: Principal) -> str:
     """How a principal is named in the events and the audit log: ``admin:<username>`` for
-    a person, ``api:<key name>`` for an API key."""
-    prefix = "admin" if principal.kind == "user" else "api"
-    return f"{prefix}:{principal.name}"[:_ACTOR_LENGTH]
+    a person, ``admin:api-key:<key name>#<key id>`` for an API key (an actor is one word)."""
+    if principal.kind == "user":
+        return f"admin:{principal.name}"[:_ACTOR_LENGTH]
+    name = "-".join(principal.name.split())[:_ACTOR_LENGTH - 40]
+    return f"admin:api-key:{name}#{principal.id}"
 
 
 def _utc_naive(moment: datetime) -> datetime:
@@ -163,8 +167,9 @@ def outbox_page(session: Session, *, limit: int, offset: int) -> OutboxPage:
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidRequest(f"a page holds 1 to {MAX_PAGE} messages, not {limit}",
                              hint=f"ask for limit={min(max(limit, 1), MAX_PAGE)}")
-    if offset < 0:
-        raise InvalidRequest(f"the offset cannot be negative ({offset})", hint="start at 0")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidRequest(f"the offset must be 0 to {MAX_OFFSET}, not {offset}",
+                             hint="start at 0")
     return OutboxPage(messages=outbox.newest_messages(session, limit=limit, offset=offset),
                       total=outbox.count_messages(session), limit=limit, offset=offset)
 
@@ -225,6 +230,10 @@ class RequestLog:
     rows: Sequence[RequestLogRow]
 
 
+LOG_EARLIEST = date(1970, 1, 1)
+LOG_LATEST = date(9998, 12, 31)
+
+
 def _a_year_before(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -237,6 +246,10 @@ def request_log_for(session: Session, *, first_day: date | None, last_day: date 
     """The request log of a period of days, both included; by default the last 12 months
     up to ``today``."""
     last = last_day or today
+    for day in (first_day, last):
+        if day is not None and not LOG_EARLIEST <= day <= LOG_LATEST:
+            raise InvalidRequest(f"{day} is outside the days the log covers",
+                                 hint=f"choose days from {LOG_EARLIEST} to {LOG_LATEST}")
     first = first_day or _a_year_before(last)
     if first > last:
         raise InvalidRequest(f"the period ends ({last}) before it starts ({first})",
