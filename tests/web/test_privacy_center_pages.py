@@ -134,8 +134,10 @@ def _state(sessions: sessionmaker[Session], reference: str) -> str:
 
 
 def _tampered(token: str) -> str:
-    last = token[-1]
-    return token[:-1] + ("A" if last != "A" else "B")
+    """One character of the signature changed; not the last one, whose low bits are
+    padding that base64 decoding ignores."""
+    at = len(token) - 10
+    return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1:]
 
 
 def _status_token(pages: TestClient, reference: str) -> str:

@@ -38,7 +38,8 @@ def workspace(tmp_path: Path) -> Workspace:
 
 @pytest.fixture
 def client(workspace: Workspace) -> Iterator[TestClient]:
-    with TestClient(create_app(workspace), raise_server_exceptions=False) as test_client:
+    with TestClient(create_app(workspace, run_jobs=False),
+                    raise_server_exceptions=False) as test_client:
         yield test_client
 
 
