@@ -164,7 +164,7 @@ def _completed_access(pages: TestClient, sessions: sessionmaker[Session],
     """An access request made, confirmed and run: its reference and the emailed link."""
     reference, token = _status_of(_submit(pages, email=email))
     assert _verify(pages, reference, token, code_for(sessions, reference)).status_code == 303
-    InlineRunner(pages.app.state.job_runtime).run_until_idle()  # type: ignore[attr-defined]
+    InlineRunner(pages.app.state.privet).run_until_idle()  # type: ignore[attr-defined]
     assert _state(sessions, reference) == "completed"
     messages = outbox(sessions, reference, MessageKind.completion)
     assert len(messages) == 1

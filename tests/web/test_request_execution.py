@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conftest import code_for, outbox
 from privet.jobs.inline import InlineRunner
-from privet.jobs.service import JobRuntime, run_due
+from privet.jobs.service import run_due
 from privet.kit.db import session_scope
+from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 from privet.models.access_packages import AccessPackage
 from privet.models.data_subject_requests import DataSubjectRequest
@@ -73,7 +74,7 @@ def _submit_and_verify(client: TestClient, sessions: sessionmaker[Session], kind
 
 
 def _run_jobs(client: TestClient, now: datetime | None = None) -> int:
-    return InlineRunner(client.app.state.job_runtime).run_until_idle(now)  # type: ignore[attr-defined]
+    return InlineRunner(client.app.state.privet).run_until_idle(now)  # type: ignore[attr-defined]
 
 
 def _request(sessions: sessionmaker[Session], reference: str) -> DataSubjectRequest:
@@ -224,7 +225,7 @@ def test_an_unreachable_datastore_is_retried_then_the_request_fails(
     email, _ = _contact(demo_workspace)
     reference = _submit_and_verify(client, privet_sessions, "access", email)
     (demo_workspace.root / DB).rename(demo_workspace.root / "data" / "moved.db")
-    runtime: JobRuntime = client.app.state.job_runtime  # type: ignore[attr-defined]
+    runtime: Runtime = client.app.state.privet  # type: ignore[attr-defined]
     moment = datetime.now(UTC)
     for attempt in range(1, 6):
         assert run_due(runtime, worker="test", now=moment) == 1, attempt
@@ -241,7 +242,7 @@ def test_an_unreachable_datastore_is_retried_then_the_request_fails(
 def test_the_privacy_team_is_reminded_of_deadlines_once_a_day(
         client: TestClient, demo_workspace: Workspace,
         privet_sessions: sessionmaker[Session]) -> None:
-    runtime: JobRuntime = client.app.state.job_runtime  # type: ignore[attr-defined]
+    runtime: Runtime = client.app.state.privet  # type: ignore[attr-defined]
     now = datetime.now(UTC)
     with session_scope(privet_sessions) as session:
         due = receive_request(session, manifest=runtime.manifest, secret=runtime.secret,
@@ -270,7 +271,7 @@ def test_without_a_mail_server_messages_are_kept_in_the_outbox(
     email, _ = _contact(demo_workspace)
     response = client.post("/api/requests", json={"type": "access", "email": email})
     reference = response.json()["reference"]
-    runner = InlineRunner(client.app.state.job_runtime)  # type: ignore[attr-defined]
+    runner = InlineRunner(client.app.state.privet)  # type: ignore[attr-defined]
     assert "deliver_outbox" in runner.clock.run_due(runner.runtime)
     [message] = outbox(privet_sessions, reference, MessageKind.verification)
     assert message.status == MessageStatus.stored

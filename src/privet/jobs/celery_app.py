@@ -18,13 +18,13 @@ from pathlib import Path
 from celery import Celery
 
 from privet.jobs.service import (
-    JobRuntime,
     PeriodicClock,
     due_job_ids,
     run_job,
     sweep,
     worker_name,
 )
+from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 
 SWEEP_SECONDS = 30
@@ -32,9 +32,9 @@ RUN_JOB = "privet.run_job"
 
 
 @cache
-def _runtime() -> JobRuntime:
+def _runtime() -> Runtime:
     directory = os.environ.get("PRIVET_DIR")
-    return JobRuntime.load(Workspace.find(Path(directory) if directory else None))
+    return Runtime.load(Workspace.find(Path(directory) if directory else None))
 
 
 _clock = PeriodicClock()

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from privet.jobs.service import JobRuntime, recent_jobs, sweep
+from privet.jobs.service import recent_jobs, sweep
 from privet.kit.cli import WorkspaceDir, console, reports_errors
 from privet.kit.db import dispose, session_scope
 from privet.kit.errors import ConfigurationError
+from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 
 jobs_app = typer.Typer(help="Background jobs: list, sweep.", no_args_is_help=True)
@@ -37,7 +38,7 @@ def worker(
         from privet.jobs.celery_app import make_celery
 
         os.environ["PRIVET_DIR"] = str(workspace.root)
-        JobRuntime.load(workspace)  # refuse a broken workspace before taking any job
+        Runtime.load(workspace)  # refuse a broken workspace before taking any job
         pool = "solo" if concurrency == 1 else "prefork"
         make_celery(broker).worker_main([
             "worker", "--beat", "--loglevel=INFO", f"--pool={pool}",
@@ -46,7 +47,7 @@ def worker(
         return
     from privet.jobs.inline import InlineRunner
 
-    runtime = JobRuntime.load(workspace)
+    runtime = Runtime.load(workspace)
     runner = InlineRunner(runtime)
     try:
         if once:
@@ -69,7 +70,7 @@ def list_jobs(
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 30,
 ) -> None:
     """The newest jobs and where each stands."""
-    runtime = JobRuntime.load(Workspace.find(dir))
+    runtime = Runtime.load(Workspace.find(dir))
     try:
         with session_scope(runtime.sessions) as session:
             table = RichTable()
@@ -88,7 +89,7 @@ def list_jobs(
 @reports_errors
 def sweep_jobs(dir: WorkspaceDir = None) -> None:
     """Queue again the jobs whose worker vanished (their lease ran out)."""
-    runtime = JobRuntime.load(Workspace.find(dir))
+    runtime = Runtime.load(Workspace.find(dir))
     try:
         ids = sweep(runtime.sessions)
         console.print(f"{len(ids)} job(s) queued again" + (f": {ids}" if ids else ""))

@@ -8,7 +8,8 @@ import logging
 import threading
 from datetime import datetime
 
-from privet.jobs.service import JobRuntime, PeriodicClock, run_due, sweep, worker_name
+from privet.jobs.service import PeriodicClock, run_due, sweep, worker_name
+from privet.kit.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 class InlineRunner:
     """Runs jobs one at a time in a background thread of this process."""
 
-    def __init__(self, runtime: JobRuntime) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.worker = worker_name("inline")
         self.clock = PeriodicClock()

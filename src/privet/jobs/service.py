@@ -26,12 +26,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from privet.config import Settings
 from privet.jobs import repository
-from privet.kit.db import database_url, open_database, session_scope
+from privet.kit.db import session_scope
 from privet.kit.errors import PrivetError
-from privet.kit.workspace import Workspace
-from privet.manifest.schema import Manifest
+from privet.kit.runtime import Runtime
 from privet.models.jobs import Job, JobState
 
 log = logging.getLogger(__name__)
@@ -46,37 +44,11 @@ class JobError(PrivetError):
     """A job cannot be enqueued or run as asked."""
 
 
-# ------------------------------------------------------------------------------ runtime
-
-
-@dataclass(frozen=True)
-class JobRuntime:
-    """What a job needs, loaded once per process: the workspace, its manifest, Privet's
-    database and the secret."""
-
-    workspace: Workspace
-    manifest: Manifest
-    sessions: sessionmaker[Session]
-    secret: bytes
-
-    @property
-    def settings(self) -> Settings:
-        return self.workspace.settings
-
-    @classmethod
-    def load(cls, workspace: Workspace,
-             sessions: sessionmaker[Session] | None = None) -> JobRuntime:
-        factory = sessions or open_database(
-            database_url(workspace.root, workspace.settings.database_url))
-        return cls(workspace=workspace, manifest=workspace.load_manifest(), sessions=factory,
-                   secret=workspace.secret())
-
-
 @dataclass
 class JobContext:
     """One run of one job."""
 
-    runtime: JobRuntime
+    runtime: Runtime
     job_id: int
     kind: str
     subject_ref: str | None
@@ -97,7 +69,7 @@ class JobContext:
 
 Handler = Callable[[JobContext], None]
 FailureHook = Callable[[JobContext, str], None]
-PeriodicWork = Callable[[JobRuntime, datetime], None]
+PeriodicWork = Callable[[Runtime, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -206,7 +178,7 @@ def attach_dispatcher(sessions: sessionmaker[Session],
 class _Heartbeat:
     """Renews a running job's lease every third of it, until stopped."""
 
-    def __init__(self, runtime: JobRuntime, job_id: int, worker: str) -> None:
+    def __init__(self, runtime: Runtime, job_id: int, worker: str) -> None:
         self.runtime, self.job_id, self.worker = runtime, job_id, worker
         self.lease = timedelta(seconds=runtime.settings.jobs.lease_seconds)
         self._stop = threading.Event()
@@ -231,7 +203,7 @@ class _Heartbeat:
                 log.exception("could not renew the lease of job %s", self.job_id)
 
 
-def run_job(runtime: JobRuntime, job_id: int, *, worker: str,
+def run_job(runtime: Runtime, job_id: int, *, worker: str,
             now: datetime | None = None) -> str | None:
     """Claim and run one job; returns its state after the run, or None when it was not
     claimable (done, running elsewhere, or not yet due)."""
@@ -270,7 +242,7 @@ def run_job(runtime: JobRuntime, job_id: int, *, worker: str,
     return JobState.done.value
 
 
-def _after_failure(runtime: JobRuntime, job_id: int, message: str, *, final: bool,
+def _after_failure(runtime: Runtime, job_id: int, message: str, *, final: bool,
                    attempt: int) -> None:
     with session_scope(runtime.sessions) as session:
         job = repository.get(session, job_id)
@@ -285,7 +257,7 @@ def _after_failure(runtime: JobRuntime, job_id: int, message: str, *, final: boo
                                          _LONGEST_BACKOFF)
 
 
-def run_due(runtime: JobRuntime, *, worker: str, now: datetime | None = None,
+def run_due(runtime: Runtime, *, worker: str, now: datetime | None = None,
             limit: int = 50) -> int:
     """Run every job due now, one after the other; returns how many ran."""
     with session_scope(runtime.sessions) as session:
@@ -319,7 +291,7 @@ class PeriodicClock:
 
     last: dict[str, datetime] = field(default_factory=dict)
 
-    def run_due(self, runtime: JobRuntime, now: datetime | None = None) -> list[str]:
+    def run_due(self, runtime: Runtime, now: datetime | None = None) -> list[str]:
         moment = _utc(now)
         ran: list[str] = []
         for spec in periodic_work():

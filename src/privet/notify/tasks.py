@@ -6,8 +6,9 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from privet.jobs.service import JobContext, JobRuntime, periodic, task
+from privet.jobs.service import JobContext, periodic, task
 from privet.kit.errors import ConfigurationError
+from privet.kit.runtime import Runtime
 from privet.notify.mailer import deliver_pending
 from privet.notify.webhooks import send_webhook
 
@@ -17,7 +18,7 @@ DELIVER_WEBHOOK = "deliver_webhook"
 
 
 @periodic("deliver_outbox", every=timedelta(seconds=30))
-def deliver_outbox(runtime: JobRuntime, _now: datetime) -> None:
+def deliver_outbox(runtime: Runtime, _now: datetime) -> None:
     """Send what waits in the outbox (or keep it there without a mail server)."""
     report = deliver_pending(runtime.sessions, runtime.settings)
     if report.error:

@@ -16,12 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from privet import __version__
-from privet.jobs.service import JobRuntime, attach_dispatcher
+from privet.jobs.service import attach_dispatcher
 from privet.kit.db import database_url, open_database
+from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 from privet.web.admin import router as admin_pages
 from privet.web.csrf import set_csrf_cookie
-from privet.web.deps import WebContext
 from privet.web.errors import register_error_handlers
 from privet.web.index import router as index_router
 from privet.web.pages import STATIC_DIR
@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
 }
 
 
-def _start_jobs(app: FastAPI, workspace: Workspace, runtime: JobRuntime,
+def _start_jobs(app: FastAPI, workspace: Workspace, runtime: Runtime,
                 run_jobs: bool) -> None:
     broker = workspace.settings.broker_url
     if broker:
@@ -62,8 +62,8 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
     manifest = workspace.load_manifest()
     factory = sessions or open_database(
         database_url(workspace.root, workspace.settings.database_url))
-    runtime = JobRuntime(workspace=workspace, manifest=manifest, sessions=factory,
-                         secret=secret)
+    runtime = Runtime(workspace=workspace, manifest=manifest, sessions=factory,
+                      secret=secret)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,9 +81,7 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
                               "center and the admin.",
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None,
                   lifespan=lifespan)
-    app.state.privet = WebContext(workspace=workspace, manifest=manifest, sessions=factory,
-                                  secret=secret)
-    app.state.job_runtime = runtime
+    app.state.privet = runtime
     _start_jobs(app, workspace, runtime, run_jobs)
     register_error_handlers(app)
 

@@ -16,11 +16,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the API (OpenAPI at /docs) for the workspace."""
+    """Serve the workspace: the privacy center, the admin and the API (OpenAPI at /docs);
+    jobs run in this process unless PRIVET_BROKER_URL sends them to Celery workers."""
     import uvicorn
 
     from privet.web.app import create_app  # FastAPI is loaded only to serve
 
     app = create_app(Workspace.find(directory))
-    console.print(f"Privet serving on http://{host}:{port} (API docs at /docs)")
+    base = f"http://{host}:{port}"
+    console.print(f"Privet serving on {base}: privacy center {base}/privacy-center, admin "
+                  f"{base}/admin, API {base}/docs", highlight=False)
     uvicorn.run(app, host=host, port=port)

@@ -10,36 +10,22 @@ response, never a success that did not happen.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from privet.config import Settings
 from privet.kit.db import session_scope
+from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 from privet.manifest.schema import Manifest
 
 
-@dataclass(frozen=True)
-class WebContext:
-    """What the app loads once per process: the workspace, its manifest, the database,
-    the secret."""
-
-    workspace: Workspace
-    manifest: Manifest
-    sessions: sessionmaker[Session]
-    secret: bytes
-
-    @property
-    def settings(self) -> Settings:
-        return self.workspace.settings
-
-
-def web_context(request: Request) -> WebContext:
-    return cast(WebContext, request.app.state.privet)
+def web_context(request: Request) -> Runtime:
+    """What the app loaded once: the workspace, its manifest, the database, the secret."""
+    return cast(Runtime, request.app.state.privet)
 
 
 def request_session(request: Request) -> Iterator[Session]:

@@ -20,9 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from privet.jobs.service import JobContext, JobError, JobRuntime, enqueue, periodic, task
+from privet.jobs.service import JobContext, JobError, enqueue, periodic, task
 from privet.kit.db import session_scope
 from privet.kit.failpoints import failpoint
+from privet.kit.runtime import Runtime
 from privet.manifest.schema import CustomerDirectory, Manifest
 from privet.models.outbox import MessageKind
 from privet.notify.mailer import queue_message
@@ -240,7 +241,7 @@ def _finish(ctx: JobContext, work: _Work, outcome: _Outcome) -> None:
             _tell_customer(session, runtime, work, customer, counts, moment)
 
 
-def _tell_customer(session: Any, runtime: JobRuntime, work: _Work, customer: _Customer,
+def _tell_customer(session: Any, runtime: Runtime, work: _Work, customer: _Customer,
                    counts: dict[str, int], moment: datetime) -> None:
     if customer.email:
         notice = customer_notice_message(
@@ -287,7 +288,7 @@ def execute_request(ctx: JobContext) -> None:
 
 
 @periodic("deadline_reminders", every=timedelta(hours=1))
-def remind_deadlines(runtime: JobRuntime, now: datetime) -> None:
+def remind_deadlines(runtime: Runtime, now: datetime) -> None:
     """Once a day at most, email the privacy contact the open requests due within
     ``requests.reminder_days`` (overdue ones included)."""
     days = runtime.settings.requests.reminder_days
