@@ -6,11 +6,9 @@ real browser (Playwright driving Debian's /usr/bin/chromium; never a downloaded 
 from __future__ import annotations
 
 import os
-import re
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,20 +16,16 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from web_helpers import ADMIN_PASSWORD, LiveServer
 
 from privet.auth.service import create_user
 from privet.demo.workspace import build_demo_workspace
 from privet.kit.db import database_url, dispose, open_database, session_scope
 from privet.kit.workspace import Workspace
-from privet.models.outbox import MessageKind, OutboxMessage
 from privet.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
-ADMIN_PASSWORD = "Correct-horse-9"
-CODE = re.compile(r"enter this code: (\d{6})")
-LINK = re.compile(r"(https?://\S+/confirm\?token=\S+)")
 
 
 @pytest.fixture
@@ -68,45 +62,11 @@ def client(demo_workspace: Workspace,
         yield test_client
 
 
-def outbox(sessions: sessionmaker[Session], reference: str | None = None,
-           kind: MessageKind | None = None) -> list[OutboxMessage]:
-    with sessions() as session:
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        if reference is not None:
-            query = query.where(OutboxMessage.reference == reference)
-        if kind is not None:
-            query = query.where(OutboxMessage.kind == kind)
-        return list(session.scalars(query))
-
-
-def code_for(sessions: sessionmaker[Session], reference: str) -> str:
-    """The code of the newest verification email of a request."""
-    messages = outbox(sessions, reference, MessageKind.verification)
-    assert messages, f"no verification email for {reference}"
-    found = CODE.search(messages[-1].text_body)
-    assert found is not None, messages[-1].text_body
-    return found.group(1)
-
-
-def link_for(sessions: sessionmaker[Session], reference: str) -> str:
-    messages = outbox(sessions, reference, MessageKind.verification)
-    found = LINK.search(messages[-1].text_body)
-    assert found is not None, messages[-1].text_body
-    return found.group(1)
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    workspace: Workspace
-    sessions: sessionmaker[Session]
 
 
 @pytest.fixture

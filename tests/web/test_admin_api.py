@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from web_helpers import code_for, outbox
 
-from conftest import code_for, outbox  # tests/web/conftest.py
 from privet.auth.service import create_api_key, revoke_api_key
 from privet.kit.db import session_scope
 from privet.models.outbox import MessageKind

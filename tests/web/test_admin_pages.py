@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from web_helpers import ADMIN_PASSWORD, code_for, outbox
 
-from conftest import ADMIN_PASSWORD, code_for, outbox  # tests/web/conftest.py
 from privet.kit.db import session_scope
 from privet.kit.workspace import Workspace
 from privet.models.outbox import MessageKind

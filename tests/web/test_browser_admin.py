@@ -8,8 +8,7 @@ import re
 from typing import Any
 
 import httpx
-
-from conftest import ADMIN_PASSWORD, LiveServer, code_for  # tests/web/conftest.py
+from web_helpers import ADMIN_PASSWORD, LiveServer, code_for
 
 EMAIL = "jules.bernard@example.org"
 

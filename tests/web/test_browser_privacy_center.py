@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from web_helpers import LiveServer, code_for
 
-from conftest import LiveServer, code_for  # tests/web/conftest.py
 from privet.demo.database import sample_subject_email
 
 STATUS_URL = re.compile(r"/privacy-center/requests/(R-[0-9A-Z]{4}-[0-9A-Z]{4})\?token=")

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from web_helpers import code_for, link_for, outbox
 
-from conftest import code_for, link_for, outbox  # tests/web/conftest.py
 from privet.demo.database import sample_subject_email
 from privet.jobs.inline import InlineRunner
 from privet.kit.db import session_scope

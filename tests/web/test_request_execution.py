@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from web_helpers import code_for, outbox
 
-from conftest import code_for, outbox
 from privet.jobs.inline import InlineRunner
 from privet.jobs.service import run_due
 from privet.kit.db import session_scope
@@ -157,24 +157,22 @@ def test_a_rectification_runs_with_the_corrections_the_team_approved(
                           (email,)).fetchone()[0] == "CTO"
 
 
-class _Hook(BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[bytes, dict[str, str]]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((body, dict(self.headers)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *_args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def webhook_server() -> Iterator[tuple[str, list[tuple[bytes, dict[str, str]]]]]:
-    received: ClassVar[list[tuple[bytes, dict[str, str]]]] = []
-    handler = type("Hook", (_Hook,), {"received": received})
-    server = HTTPServer(("127.0.0.1", 0), handler)
+    """A local endpoint that records each call it receives and answers 204."""
+    received: list[tuple[bytes, dict[str, str]]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((body, dict(self.headers)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/privet", received

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from privet.audit import repository
+from privet.kit.clock import utc_naive
 from privet.kit.errors import ConfigurationError, PrivetError
 from privet.models.audit_log import AuditEntry
 
@@ -114,8 +115,6 @@ def _hash(key: bytes, **content: Any) -> str:
     return hmac.new(key, canonical_content(**content), hashlib.sha256).hexdigest()
 
 
-def _utc_naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _stored_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -178,7 +177,7 @@ def append_entry(
     key = audit_key(secret)
     _check_fields(actor=actor, action=action, subject_type=subject_type, subject_id=subject_id)
     stored_details = _stored_details(details)
-    occurred_at = _utc_naive(now or datetime.now(UTC))
+    occurred_at = utc_naive(now or datetime.now(UTC))
     # The caller's own pending changes first: their errors are theirs, not a conflict here.
     session.flush()
     repository.lock_chain(session)

@@ -21,7 +21,7 @@ import secrets
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from privet.auth.passwords import (
     needs_rehash,
     verify_password,
 )
+from privet.kit.clock import utc_naive
 from privet.kit.errors import PrivetError
 from privet.models.accounts import AdminUser, ApiKey, Role
 
@@ -181,7 +182,7 @@ def create_user(
         raise PolicyError(problems)
     return repository.add_user(session, AdminUser(
         username=name, email=address, password_hash=hash_password(password),
-        role=granted.value, created_at=_utc(now), failed_attempts=0, disabled=False))
+        role=granted.value, created_at=utc_naive(now), failed_attempts=0, disabled=False))
 
 
 def list_users(*, session: Session) -> Sequence[AdminUser]:
@@ -194,7 +195,7 @@ def authenticate(
     """The signed-in person, or AuthenticationError: the same error, after about the same
     time, whether the user is unknown, the password wrong, or the account locked or
     disabled. The outer edge commits the failure count (``keeps_changes``)."""
-    moment = _utc(now)
+    moment = utc_naive(now)
     user = repository.user_by_username(session, username.strip().lower())
     if user is None or user.disabled or _locked(user, moment):
         verify_password(password, dummy_hash())  # as long as a real check takes
@@ -287,7 +288,7 @@ def create_api_key(
     key = f"pk_{prefix}_{secret}"
     repository.add_api_key(session, ApiKey(
         name=label, prefix=prefix, key_hash=_digest(key), scopes=wanted, role=granted.value,
-        created_at=_utc(now)))
+        created_at=utc_naive(now)))
     return NewApiKey(key=key, prefix=prefix, name=label, role=granted, scopes=tuple(wanted))
 
 
@@ -305,7 +306,7 @@ def authenticate_api_key(
     if (row is None or row.revoked_at is not None
             or not hmac.compare_digest(row.key_hash, _digest(key.strip()))):
         raise _key_refused()
-    moment = _utc(now)
+    moment = utc_naive(now)
     if row.last_used_at is None or moment - row.last_used_at >= API_KEY_USE_RESOLUTION:
         repository.touch_api_key(session, row, moment)
     return Principal(kind="api_key", id=row.id, name=row.name, role=Role(row.role),
@@ -323,7 +324,7 @@ def revoke_api_key(prefix: str, *, session: Session, now: datetime | None = None
         raise UnknownApiKeyError(f"no API key has the prefix {wanted}",
                                  hint="`privet users keys` lists the keys and their prefixes")
     if row.revoked_at is None:
-        row.revoked_at = _utc(now)
+        row.revoked_at = utc_naive(now)
         session.flush()
     return row
 
@@ -335,10 +336,6 @@ def list_api_keys(*, session: Session) -> Sequence[ApiKey]:
 # ------------------------------------------------------------------------------ helpers
 
 
-def _utc(now: datetime | None) -> datetime:
-    """UTC without a zone, as stored (a naive ``now`` is taken as UTC already)."""
-    moment = now if now is not None else datetime.now(UTC)
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _locked(user: AdminUser, moment: datetime) -> bool:

@@ -20,13 +20,14 @@ import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from privet.jobs import repository
+from privet.kit.clock import utc_naive
 from privet.kit.db import session_scope
 from privet.kit.errors import PrivetError
 from privet.kit.runtime import Runtime
@@ -125,9 +126,6 @@ def worker_name(kind: str) -> str:
     return f"{kind}:{socket.gethostname()}:{os.getpid()}"
 
 
-def _utc(moment: datetime | None = None) -> datetime:
-    value = moment or datetime.now(UTC)
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 # ------------------------------------------------------------------------------ enqueue
@@ -144,7 +142,7 @@ def enqueue(session: Session, *, kind: str, now: datetime, subject_ref: str | No
         existing = repository.by_dedupe_key(session, dedupe_key)
         if existing is not None:
             return existing
-    moment = _utc(now)
+    moment = utc_naive(now)
     job = repository.add(session, Job(
         kind=kind, subject_ref=subject_ref, dedupe_key=dedupe_key, payload=payload or {},
         state=JobState.queued.value, attempts=0, max_attempts=max_attempts,
@@ -198,7 +196,7 @@ class _Heartbeat:
             try:
                 with session_scope(self.runtime.sessions) as session:
                     repository.renew(session, self.job_id, worker=self.worker,
-                                     lease_until=_utc() + self.lease)
+                                     lease_until=utc_naive() + self.lease)
             except Exception:
                 log.exception("could not renew the lease of job %s", self.job_id)
 
@@ -207,7 +205,7 @@ def run_job(runtime: Runtime, job_id: int, *, worker: str,
             now: datetime | None = None) -> str | None:
     """Claim and run one job; returns its state after the run, or None when it was not
     claimable (done, running elsewhere, or not yet due)."""
-    moment = _utc(now)
+    moment = utc_naive(now)
     lease = timedelta(seconds=runtime.settings.jobs.lease_seconds)
     with session_scope(runtime.sessions) as session:
         if not repository.claim(session, job_id, worker=worker, now=moment,
@@ -237,7 +235,7 @@ def run_job(runtime: Runtime, job_id: int, *, worker: str,
     with session_scope(runtime.sessions) as session:
         job = repository.get(session, job_id)
         assert job is not None
-        job.state, job.finished_at = JobState.done.value, _utc()
+        job.state, job.finished_at = JobState.done.value, utc_naive()
         job.claimed_by, job.lease_until, job.last_error = None, None, None
     return JobState.done.value
 
@@ -250,10 +248,10 @@ def _after_failure(runtime: Runtime, job_id: int, message: str, *, final: bool,
         job.last_error = message[:2000]
         job.claimed_by, job.lease_until = None, None
         if final:
-            job.state, job.finished_at = JobState.failed.value, _utc()
+            job.state, job.finished_at = JobState.failed.value, utc_naive()
         else:
             job.state = JobState.queued.value
-            job.run_after = _utc() + min(timedelta(seconds=30) * 2 ** (attempt - 1),
+            job.run_after = utc_naive() + min(timedelta(seconds=30) * 2 ** (attempt - 1),
                                          _LONGEST_BACKOFF)
 
 
@@ -261,14 +259,14 @@ def run_due(runtime: Runtime, *, worker: str, now: datetime | None = None,
             limit: int = 50) -> int:
     """Run every job due now, one after the other; returns how many ran."""
     with session_scope(runtime.sessions) as session:
-        ids = repository.due_ids(session, _utc(now), limit)
+        ids = repository.due_ids(session, utc_naive(now), limit)
     return sum(run_job(runtime, job_id, worker=worker, now=now) is not None for job_id in ids)
 
 
 def sweep(sessions: sessionmaker[Session], *, now: datetime | None = None) -> list[int]:
     """Queue again the running jobs whose worker stopped renewing its lease (it crashed,
     was killed, or lost its database); returns their ids, to dispatch."""
-    moment = _utc(now)
+    moment = utc_naive(now)
     with session_scope(sessions) as session:
         gone = repository.abandoned(session, moment)
         for job in gone:
@@ -282,7 +280,7 @@ def sweep(sessions: sessionmaker[Session], *, now: datetime | None = None) -> li
 def due_job_ids(sessions: sessionmaker[Session], *, now: datetime | None = None,
                 limit: int = 200) -> list[int]:
     with session_scope(sessions) as session:
-        return repository.due_ids(session, _utc(now), limit)
+        return repository.due_ids(session, utc_naive(now), limit)
 
 
 @dataclass
@@ -292,7 +290,7 @@ class PeriodicClock:
     last: dict[str, datetime] = field(default_factory=dict)
 
     def run_due(self, runtime: Runtime, now: datetime | None = None) -> list[str]:
-        moment = _utc(now)
+        moment = utc_naive(now)
         ran: list[str] = []
         for spec in periodic_work():
             previous = self.last.get(spec.name)

@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from privet.kit.clock import utc_naive
 from privet.kit.crypto import identity_hash
 from privet.models import ErasureLedgerEntry, ErasureRecord
 from privet.requests.changes import TablePlan
-
-
-def utc_naive(moment: datetime) -> datetime:
-    """UTC wall-clock time without a zone (a naive moment is taken as UTC already)."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
 
 _PLAIN = (int, str)
 

@@ -82,3 +82,13 @@ class ChangeReport:
     def rows_changed(self) -> int:
         """Rows deleted or updated (masked, kept under a hold with fields masked, unlinked)."""
         return sum(c.deleted + c.masked + c.held + c.unlinked for c in self.changes)
+
+
+@dataclass(frozen=True)
+class CustomerContact:
+    """Processor mode: a customer whose data a request touched, and how to reach them."""
+
+    key: str
+    name: str | None
+    email: str | None
+    webhook_url: str | None

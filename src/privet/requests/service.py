@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from privet.kit.db import session_scope
 from privet.kit.errors import ConfigurationError, PrivetError
-from privet.manifest.schema import FieldErasure, FieldErasureStrategy
+from privet.manifest.schema import (
+    CustomerDirectory,
+    FieldErasure,
+    FieldErasureStrategy,
+    Manifest,
+)
 from privet.requests import ledger
 from privet.requests.changes import (
     ChangePlanError,
@@ -46,6 +51,7 @@ from privet.requests.graph import NodeKey, node_name
 from privet.requests.results import (
     AccessResult,
     ChangeReport,
+    CustomerContact,
     DatastoreFailure,
     FoundRows,
     TableChange,
@@ -407,6 +413,51 @@ def object_to_processing(datastores: ConnectedDatastores, identities: Identities
                          dry_run: bool = False) -> ChangeReport:
     """Art. 21: set the objection values the manifest names (e.g. unsubscribe)."""
     return _flag_request(datastores, identities, "on_objection", "objection", dry_run=dry_run)
+
+
+# ----------------------------------------------------------------------- processor mode
+
+
+def processor_tables(manifest: Manifest) -> dict[tuple[str, str], str]:
+    """Processor mode: the tables held for customers, and their ``on_behalf_of`` column."""
+    return {(store, name): table.on_behalf_of for store, name, table in manifest.tables()
+            if table.on_behalf_of}
+
+
+def customers_touched(manifest: Manifest, found: AccessResult) -> list[str]:
+    """The keys of the customers whose rows ``found`` holds (processor mode)."""
+    owners = processor_tables(manifest)
+    keys: set[str] = set()
+    for rows in found.found:
+        column = owners.get((rows.datastore, rows.table))
+        if column is None or column not in rows.columns:
+            continue
+        at = rows.columns.index(column)
+        keys.update(str(row[at]) for row in rows.rows if row[at] is not None)
+    return sorted(keys)
+
+
+def customer_contacts(datastores: ConnectedDatastores, directory: CustomerDirectory | None,
+                      keys: Sequence[str]) -> list[CustomerContact]:
+    """The customers' names and contacts, read from the customers table."""
+    if not keys:
+        return []
+    if directory is None or directory.datastore not in datastores.engines:
+        return [CustomerContact(key, None, None, None) for key in keys]
+    columns = [directory.key, directory.name, directory.email, directory.webhook_url]
+    schema, _, name = directory.table.rpartition(".")
+    table = sa.table(name, *[sa.column(c) for c in columns if c], schema=schema or None)
+    query = sa.select(*[table.c[c] for c in columns if c]).where(
+        sa.cast(table.c[directory.key], sa.String).in_(list(keys)))
+    with datastores.engines[directory.datastore].connect() as connection:
+        rows = {str(row[0]): row._mapping for row in connection.execute(query)}
+
+    def value(row: Any, column: str | None) -> str | None:
+        return str(row[column]) if row is not None and column and row[column] else None
+
+    return [CustomerContact(key, value(rows.get(key), directory.name),
+                            value(rows.get(key), directory.email),
+                            value(rows.get(key), directory.webhook_url)) for key in keys]
 
 
 # ---------------------------------------------------------------------------- replay

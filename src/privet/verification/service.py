@@ -24,10 +24,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from privet.kit.clock import utc_naive
 from privet.kit.errors import ConfigurationError, PrivetError
 from privet.models.verification import ChallengeKind, Purpose, VerificationChallenge
 from privet.verification import repository
@@ -83,7 +84,7 @@ def issue_code(
     ``per_hour`` codes were already issued for ``subject_ref`` in the last hour."""
     if not 6 <= digits <= 8:
         raise ValueError("a code has 6 to 8 digits")
-    key, wanted, moment = _key(secret), Purpose(purpose), _utc(now)
+    key, wanted, moment = _key(secret), Purpose(purpose), utc_naive(now)
     _check_rate(session, subject_ref=subject_ref, kind=ChallengeKind.code, now=moment,
                 per_hour=per_hour, what="codes")
     code = f"{secrets.randbelow(10 ** digits):0{digits}d}"
@@ -105,7 +106,7 @@ def check_code(
 ) -> None:
     """Accept ``code`` once for ``purpose`` on ``subject_ref``, or raise
     VerificationFailed, which the outer edge commits so that a refused check is counted."""
-    key, wanted, moment = _key(secret), Purpose(purpose), _utc(now)
+    key, wanted, moment = _key(secret), Purpose(purpose), utc_naive(now)
     typed = "".join(code.split())[:_MAX_CODE_INPUT]  # "123 456" as typed from an email
     candidate = _digest(key, ChallengeKind.code, wanted, subject_ref, typed)
     challenge = repository.newest_challenge(
@@ -142,7 +143,7 @@ def issue_link(
     """A signed, single-use token for ``purpose`` on ``subject_ref``, valid for ``ttl``;
     put it in a link. Supersedes any older link for the same subject and purpose. Raises
     RateLimited (429) when ``per_hour`` links were already issued for ``subject_ref``."""
-    key, wanted, moment = _key(secret), Purpose(purpose), _utc(now)
+    key, wanted, moment = _key(secret), Purpose(purpose), utc_naive(now)
     _check_rate(session, subject_ref=subject_ref, kind=ChallengeKind.link, now=moment,
                 per_hour=per_hour, what="links")
     nonce = secrets.token_urlsafe(16)
@@ -167,7 +168,7 @@ def consume_link(
     When ``subject_ref`` is given (the request named in the URL) the link must be for
     it. Raises LinkRefused (403) for a link that is not genuine, is for another purpose or
     another subject; LinkExpired (410) for one that is too old, superseded or used."""
-    key, wanted, moment = _key(secret), Purpose(purpose), _utc(now)
+    key, wanted, moment = _key(secret), Purpose(purpose), utc_naive(now)
     claim = read_link(key, token, purpose=wanted, max_age=max_age, now=moment)
     if subject_ref is not None and not hmac.compare_digest(
             claim.subject_ref.encode(), subject_ref.encode()):
@@ -226,7 +227,3 @@ def _digest(key: bytes, kind: ChallengeKind, purpose: Purpose, subject_ref: str,
 _DUMMY_DIGEST = hashlib.sha256(b"no challenge").hexdigest()
 
 
-def _utc(now: datetime | None) -> datetime:
-    """UTC without a zone, as stored (a naive ``now`` is taken as UTC already)."""
-    moment = now if now is not None else datetime.now(UTC)
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -15,7 +15,7 @@ Each route parses the form, calls one service of ``privet.workflow.intake`` or
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -25,8 +25,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 from sqlalchemy.orm import Session
 
 from privet.manifest.schema import Manifest
-from privet.models.verification import Purpose
-from privet.verification.links import sign_link
 from privet.verification.service import VerificationFailed
 from privet.web.csrf import CsrfChecked
 from privet.web.deps import (
@@ -39,7 +37,7 @@ from privet.web.deps import (
 )
 from privet.web.pages import render
 from privet.workflow import intake
-from privet.workflow.packages import open_package, package_by_reference
+from privet.workflow.packages import current_download_token, open_package
 from privet.workflow.schemas import Channel, RequestState, RequestType
 from privet.workflow.service import InvalidRequest, get_request, normalise_email
 
@@ -151,21 +149,6 @@ def _form_page(request: Request, manifest: Manifest, *, status_code: int = 200,
                   values=values or {}, errors=errors or {})
 
 
-def download_token_for(session: Session, secret: bytes, reference: str,
-                       now: datetime) -> str | None:
-    """The token of the download link emailed for ``reference``'s package (the same
-    signature, made again from the package row), or None when there is no package or its
-    link has expired."""
-    package = package_by_reference(session, reference)
-    if package is None:
-        return None
-    moment = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-    if package.expires_at <= moment:
-        return None
-    return sign_link(secret, purpose=Purpose.download, subject_ref=reference,
-                     nonce=package.link_nonce, now=package.created_at)
-
-
 def _status_page(request: Request, session: Session, *, secret: bytes, reference: str,
                  token: str, now: datetime, status_code: int = 200,
                  **context: Any) -> HTMLResponse:
@@ -174,7 +157,8 @@ def _status_page(request: Request, session: Session, *, secret: bytes, reference
     state = RequestState(subject_request.state)
     download = None
     if state == RequestState.completed and subject_request.type == RequestType.access:
-        download = download_token_for(session, secret, reference, now)
+        download = current_download_token(session, secret=secret,
+                                          reference=reference, now=now)
     page = render(request, "privacy_center/status.html", status_code=status_code,
                   subject_request=subject_request, state=state.value, token=token,
                   download_token=download, poll=state in POLLED_STATES,

@@ -16,13 +16,14 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from privet.kit.clock import utc_naive
 from privet.kit.crypto import SealBroken, seal, unseal
 from privet.kit.errors import PrivetError
 from privet.models.access_packages import AccessPackage
@@ -45,8 +46,6 @@ class StoredPackage:
     """The signed token of the download link."""
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _purpose(reference: str) -> str:
@@ -63,7 +62,7 @@ def store_package(session: Session, *, root: Path, secret: bytes, reference: str
                   valid_for: timedelta) -> StoredPackage:
     """Seal ``content`` to disk (written whole, then renamed into place) and record it;
     building the package again replaces the file and the link."""
-    moment = _utc(now)
+    moment = utc_naive(now)
     relative = PACKAGE_FOLDER / f"{reference}.zip.sealed"
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,9 +81,23 @@ def store_package(session: Session, *, root: Path, secret: bytes, reference: str
     package.created_at = moment
     package.expires_at = moment + valid_for
     session.flush()
-    token = sign_link(secret, purpose=Purpose.download, subject_ref=reference,
-                      nonce=package.link_nonce, now=moment)
-    return StoredPackage(package, token)
+    return StoredPackage(package, _download_token(secret, package))
+
+
+def _download_token(secret: bytes, package: AccessPackage) -> str:
+    return sign_link(secret, purpose=Purpose.download, subject_ref=package.reference,
+                     nonce=package.link_nonce, now=package.created_at)
+
+
+def current_download_token(session: Session, *, secret: bytes, reference: str,
+                           now: datetime) -> str | None:
+    """The token of the download link emailed for ``reference``'s package (the same
+    signature, made again from the package row), or None when there is no package or its
+    link has expired."""
+    package = package_by_reference(session, reference)
+    if package is None or package.expires_at <= utc_naive(now):
+        return None
+    return _download_token(secret, package)
 
 
 def download_url(base_url: str, reference: str, token: str) -> str:
@@ -98,7 +111,7 @@ def open_package(session: Session, *, root: Path, secret: bytes, reference: str,
     unexpired download link: LinkRefused (403) for a tampered link or another request's,
     LinkExpired (410) for an old or replaced one, PackageUnavailable (404) without a
     package."""
-    moment = _utc(now)
+    moment = utc_naive(now)
     package = package_by_reference(session, reference)
     longest = (package.expires_at - package.created_at) if package else timedelta(days=90)
     claim = read_link(secret, token, purpose=Purpose.download, max_age=longest, now=moment)

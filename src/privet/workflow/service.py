@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import secrets as random
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from privet.audit import append_entry
+from privet.kit.clock import utc_naive
 from privet.kit.crypto import identity_hash
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import Manifest
@@ -64,8 +65,6 @@ class ExtensionRefused(WorkflowError):
     http_status = 409
 
 
-def _utc_naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def normalise_email(email: str) -> str:
@@ -158,7 +157,7 @@ def receive_request(
         raise InvalidRequest(str(exc), hint=f"types: {', '.join(RequestType)}; "
                                             f"channels: {', '.join(Channel)}") from exc
     contact = normalise_email(email)
-    received = _utc_naive(now)
+    received = utc_naive(now)
     reference = new_reference()
     while repository.reference_taken(session, reference):
         reference = new_reference()
@@ -185,7 +184,7 @@ def mark_verified(session: Session, *, secret: bytes, reference: str, now: datet
     """The person proved who they are. Without ``requires_approval`` the request is
     approved at once (two events)."""
     request = _get(session, reference)
-    moment = _utc_naive(now)
+    moment = utc_naive(now)
     _move(session, request, RequestState.verified, secret=secret, actor=actor, now=moment)
     if not requires_approval:
         _move(session, request, RequestState.approved, secret=secret, actor=actor, now=moment,
@@ -198,7 +197,7 @@ def approve(session: Session, *, secret: bytes, reference: str, now: datetime,
             actor: str) -> DataSubjectRequest:
     """A privacy officer allows the request to run."""
     request = _get(session, reference)
-    moment = _utc_naive(now)
+    moment = utc_naive(now)
     _move(session, request, RequestState.approved, secret=secret, actor=actor, now=moment)
     session.flush()
     return request
@@ -208,7 +207,7 @@ def start(session: Session, *, secret: bytes, reference: str, now: datetime,
           actor: str) -> DataSubjectRequest:
     """Execution begins."""
     request = _get(session, reference)
-    moment = _utc_naive(now)
+    moment = utc_naive(now)
     _move(session, request, RequestState.running, secret=secret, actor=actor, now=moment)
     session.flush()
     return request
@@ -223,7 +222,7 @@ def complete(session: Session, *, secret: bytes, reference: str,
         if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, int):
             raise InvalidRequest(f"the outcome summary holds counts only, not {key!r}: {value!r}")
     request = _get(session, reference)
-    moment = _utc_naive(now)
+    moment = utc_naive(now)
     _move(session, request, RequestState.completed, secret=secret, actor=actor, now=moment,
           extra={"counts": counts})
     request.outcome_summary = counts
@@ -236,7 +235,7 @@ def fail(session: Session, *, secret: bytes, reference: str, reason: str, now: d
     """Execution failed; the reason is kept for the privacy team."""
     text = _required(reason, "the reason the request failed")
     request = _get(session, reference)
-    moment = _utc_naive(now)
+    moment = utc_naive(now)
     _move(session, request, RequestState.failed, secret=secret, actor=actor, now=moment,
           note=text)
     request.failure_reason = text
@@ -249,7 +248,7 @@ def reject(session: Session, *, secret: bytes, reference: str, reason: str, now:
     """Refuse the request; the reason is required and is shown to the person."""
     text = _required(reason, "the reason for rejecting the request")
     request = _get(session, reference)
-    moment = _utc_naive(now)
+    moment = utc_naive(now)
     _move(session, request, RequestState.rejected, secret=secret, actor=actor, now=moment,
           note=text)
     request.rejection_reason = text
@@ -263,7 +262,7 @@ def extend(session: Session, *, manifest: Manifest, secret: bytes, reference: st
     + extension limit (GDPR Art. 12(3)); the reason is required and is told to the person."""
     text = _required(reason, "the reason for extending the deadline")
     request = _get(session, reference)
-    moment, new_deadline = _utc_naive(now), _utc_naive(until)
+    moment, new_deadline = utc_naive(now), utc_naive(until)
     organization = manifest.organization
     if RequestState(request.state) in CLOSED_STATES:
         raise ExtensionRefused(f"request {request.reference} is {request.state}: it is closed")
@@ -299,14 +298,14 @@ def _days_left(deadline: datetime, now: datetime) -> int:
 
 def queue(session: Session, *, now: datetime) -> list[QueueItem]:
     """Open requests, nearest deadline first, with whole days left (negative: overdue)."""
-    moment = _utc_naive(now)
+    moment = utc_naive(now)
     return [_queue_item(request, moment) for request in repository.open_by_deadline(session)]
 
 
 def due_soon(session: Session, *, now: datetime, within: timedelta) -> list[QueueItem]:
     """Open requests whose deadline in force falls within ``within`` of ``now`` (overdue
     ones included), nearest deadline first: what reminders are sent about."""
-    moment = _utc_naive(now)
+    moment = utc_naive(now)
     return [_queue_item(request, moment)
             for request in repository.open_due_by(session, moment + within)]
 
@@ -322,7 +321,7 @@ def _queue_item(request: DataSubjectRequest, now: datetime) -> QueueItem:
 def request_log(session: Session, *, since: datetime, until: datetime) -> list[RequestLogRow]:
     """The requests received in ``[since, until)``: what auditors ask for. An open (or
     failed) request missed its deadline when the deadline fell before ``until``."""
-    start_, end = _utc_naive(since), _utc_naive(until)
+    start_, end = utc_naive(since), utc_naive(until)
     rows: list[RequestLogRow] = []
     for request in repository.received_between(session, start_, end):
         state = RequestState(request.state)

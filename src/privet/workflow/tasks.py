@@ -13,18 +13,16 @@ run does nothing: the person is answered once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from privet.jobs.service import JobContext, JobError, enqueue, periodic, task
 from privet.kit.db import session_scope
 from privet.kit.failpoints import failpoint
 from privet.kit.runtime import Runtime
-from privet.manifest.schema import CustomerDirectory, Manifest
+from privet.manifest.schema import Manifest
 from privet.models.outbox import MessageKind
 from privet.notify.mailer import queue_message
 from privet.notify.messages import (
@@ -37,7 +35,7 @@ from privet.requests import ledger
 from privet.requests import service as engine
 from privet.requests.engine import ConnectedDatastores
 from privet.requests.package import access_package_filename, build_access_package
-from privet.requests.results import AccessResult, ChangeReport
+from privet.requests.results import AccessResult, ChangeReport, CustomerContact
 from privet.workflow import repository
 from privet.workflow.handling import EXECUTE_REQUEST
 from privet.workflow.packages import download_url, store_package
@@ -59,21 +57,13 @@ class _Work:
     contact_email: str
 
 
-@dataclass(frozen=True)
-class _Customer:
-    key: str
-    name: str | None
-    email: str | None
-    webhook_url: str | None
-
-
 @dataclass
 class _Outcome:
     counts: dict[str, int]
     package: bytes | None = None
     package_name: str | None = None
     kept_reasons: list[str] = field(default_factory=list)
-    customers: list[_Customer] = field(default_factory=list)
+    customers: list[CustomerContact] = field(default_factory=list)
 
 
 def _now() -> datetime:
@@ -107,46 +97,6 @@ def _raise_failures(result: AccessResult | ChangeReport) -> None:
                        hint="it is tried again; the datastores that answered are done")
 
 
-def _processor_tables(manifest: Manifest) -> dict[tuple[str, str], str]:
-    return {(store, name): table.on_behalf_of for store, name, table in manifest.tables()
-            if table.on_behalf_of}
-
-
-def _customer_keys(manifest: Manifest, found: AccessResult) -> list[str]:
-    owners = _processor_tables(manifest)
-    keys: set[str] = set()
-    for rows in found.found:
-        column = owners.get((rows.datastore, rows.table))
-        if column is None or column not in rows.columns:
-            continue
-        at = rows.columns.index(column)
-        keys.update(str(row[at]) for row in rows.rows if row[at] is not None)
-    return sorted(keys)
-
-
-def _customers(datastores: ConnectedDatastores, directory: CustomerDirectory | None,
-               keys: Sequence[str]) -> list[_Customer]:
-    """The customers' names and contacts, read from the customers table."""
-    if not keys:
-        return []
-    if directory is None or directory.datastore not in datastores.engines:
-        return [_Customer(key, None, None, None) for key in keys]
-    columns = [directory.key, directory.name, directory.email, directory.webhook_url]
-    schema, _, name = directory.table.rpartition(".")
-    table = sa.table(name, *[sa.column(c) for c in columns if c], schema=schema or None)
-    query = sa.select(*[table.c[c] for c in columns if c]).where(
-        sa.cast(table.c[directory.key], sa.String).in_(list(keys)))
-    with datastores.engines[directory.datastore].connect() as connection:
-        rows = {str(row[0]): row._mapping for row in connection.execute(query)}
-
-    def value(row: Any, column: str | None) -> str | None:
-        return str(row[column]) if row is not None and column and row[column] else None
-
-    return [_Customer(key, value(rows.get(key), directory.name),
-                      value(rows.get(key), directory.email),
-                      value(rows.get(key), directory.webhook_url)) for key in keys]
-
-
 def _kept_reasons(manifest: Manifest, report: ChangeReport) -> list[str]:
     reasons: list[str] = []
     for change in report.changes:
@@ -171,11 +121,12 @@ def _act(ctx: JobContext, work: _Work) -> _Outcome:
             raise JobError(f"not every datastore answered: {problems}",
                            hint="it is tried again; check the datastore is up")
         found: AccessResult | None = None
-        if work.type == RequestType.access or _processor_tables(manifest):
+        if work.type == RequestType.access or engine.processor_tables(manifest):
             found = engine.access(datastores, work.identities)
             _raise_failures(found)
-        customers = _customers(datastores, manifest.customers,
-                               _customer_keys(manifest, found) if found else [])
+        customers = engine.customer_contacts(
+            datastores, manifest.customers,
+            engine.customers_touched(manifest, found) if found else [])
         if work.type == RequestType.access:
             assert found is not None
             return _Outcome(
@@ -241,8 +192,8 @@ def _finish(ctx: JobContext, work: _Work, outcome: _Outcome) -> None:
             _tell_customer(session, runtime, work, customer, counts, moment)
 
 
-def _tell_customer(session: Any, runtime: Runtime, work: _Work, customer: _Customer,
-                   counts: dict[str, int], moment: datetime) -> None:
+def _tell_customer(session: Session, runtime: Runtime, work: _Work,
+                   customer: CustomerContact, counts: dict[str, int], moment: datetime) -> None:
     if customer.email:
         notice = customer_notice_message(
             runtime.manifest, request_type=work.type.value, reference=work.reference,

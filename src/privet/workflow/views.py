@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from privet.audit import repository as audit_log
 from privet.auth.service import Principal
 from privet.jobs import repository as jobs
+from privet.kit.clock import utc_naive
 from privet.manifest.schema import Manifest
 from privet.models.access_packages import AccessPackage
 from privet.models.audit_log import AuditEntry
@@ -54,8 +55,6 @@ def actor_of(principal: Principal) -> str:
     return f"admin:api-key:{name}#{principal.id}"
 
 
-def _utc_naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 # ---------------------------------------------------------------------- one request
@@ -123,7 +122,7 @@ def request_detail(session: Session, *, reference: str, now: datetime | None = N
     entries, its messages, its jobs and its package. ``now`` sets the days left and the
     decisions allowed; ``manifest``, the latest extension."""
     request = get_request(session, reference=reference)
-    moment = _utc_naive(now or datetime.now(UTC))
+    moment = utc_naive(now or datetime.now(UTC))
     latest = _latest_extension(manifest, request) if manifest is not None else None
     open_ = RequestState(request.state) not in CLOSED_STATES
     return RequestDetail(
