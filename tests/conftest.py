@@ -21,6 +21,10 @@ import pymysql  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from psycopg import sql
 
+pytest_plugins = ["server_fixtures"]
+"""The server, its app, a live uvicorn and a real browser (``server_fixtures.py``), for every
+test folder that serves pages."""
+
 POSTGRES_HOST = os.environ.get("PRIVET_TEST_POSTGRES_HOST", "127.0.0.1")
 POSTGRES_PORT = int(os.environ.get("PRIVET_TEST_POSTGRES_PORT", "5432"))
 MARIADB_HOST = os.environ.get("PRIVET_TEST_MARIADB_HOST", "127.0.0.1")

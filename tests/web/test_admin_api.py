@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import code_for, outbox
 
 from privet.auth.service import create_api_key, revoke_api_key
 from privet.kit.db import session_scope
 from privet.models.outbox import MessageKind
 from privet.workflow.service import get_request
+from web_helpers import code_for, outbox
 
 EMAIL = "noor.haddad@example.org"
 ALL_SCOPES = ("requests:read", "requests:write", "outbox:read")

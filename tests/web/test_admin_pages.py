@@ -13,7 +13,6 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import ADMIN_PASSWORD, code_for, outbox
 
 from privet.kit.db import session_scope
 from privet.kit.workspace import Workspace
@@ -21,6 +20,7 @@ from privet.models.outbox import MessageKind
 from privet.workflow.intake import submit_request, verify_request
 from privet.workflow.schemas import Channel
 from privet.workflow.service import get_request
+from web_helpers import ADMIN_PASSWORD, code_for, outbox
 
 EMAIL = "camille.martin@example.org"
 _TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')

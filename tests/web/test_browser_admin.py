@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import httpx
+
 from web_helpers import ADMIN_PASSWORD, LiveServer, code_for
 
 EMAIL = "jules.bernard@example.org"

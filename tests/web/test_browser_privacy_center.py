@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from web_helpers import LiveServer, code_for
 
 from privet.demo.database import sample_subject_email
+from web_helpers import LiveServer, code_for
 
 STATUS_URL = re.compile(r"/privacy-center/requests/(R-[0-9A-Z]{4}-[0-9A-Z]{4})\?token=")
 

@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import code_for, link_for, outbox
 
 from privet.demo.database import sample_subject_email
 from privet.jobs.inline import InlineRunner
@@ -32,6 +31,7 @@ from privet.workflow.handling import extend_request, reject_request
 from privet.workflow.intake import status_token
 from privet.workflow.schemas import RequestType
 from privet.workflow.service import get_request
+from web_helpers import code_for, link_for, outbox
 
 STATUS = re.compile(r"^/privacy-center/requests/(R-[0-9A-Z]{4}-[0-9A-Z]{4})\?token=([^&]+)")
 DOWNLOAD = re.compile(r"(https?://\S+/package\?token=\S+)")

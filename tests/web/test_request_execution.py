@@ -21,7 +21,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import code_for, outbox
 
 from privet.jobs.inline import InlineRunner
 from privet.jobs.service import run_due
@@ -37,6 +36,7 @@ from privet.web.app import create_app
 from privet.workflow.handling import approve_request
 from privet.workflow.service import InvalidRequest, receive_request
 from privet.workflow.tasks import remind_deadlines
+from web_helpers import code_for, outbox
 
 DB = Path("data") / "nuage.db"
 

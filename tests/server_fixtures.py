@@ -1,6 +1,7 @@
-"""Fixtures for the server: a demo workspace (manifest + a small synthetic company
-database), the app, a live uvicorn server with its job runner, an admin account, and a
-real browser (Playwright driving Debian's /usr/bin/chromium; never a downloaded browser).
+"""Fixtures for the server, loaded by tests/conftest.py as a plugin so that every test
+folder can use them: a demo workspace (manifest + a small synthetic company database), the
+app, a live uvicorn server with its job runner, an admin account, and a real browser
+(Playwright driving Debian's /usr/bin/chromium; never a downloaded browser).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import ADMIN_PASSWORD, LiveServer
 
 from privet.auth.service import create_user
 from privet.demo.workspace import build_demo_workspace
 from privet.kit.db import database_url, dispose, open_database, session_scope
 from privet.kit.workspace import Workspace
 from privet.web.app import create_app
+from web_helpers import ADMIN_PASSWORD, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 
