@@ -26,6 +26,11 @@ class DemoWorkspace:
     database: DemoDatabaseSummary
 
 
+def is_demo_workspace(root: Path) -> bool:
+    """Whether ``root`` was made by ``privet demo`` (it then serves the demo shop page)."""
+    return (root / MARKER).exists()
+
+
 def demo_manifest_files() -> list[tuple[str, str]]:
     """(name, text) of each YAML file of the demo manifest shipped with Privet."""
     folder = resources.files("privet.demo") / "manifest"

@@ -586,6 +586,36 @@ class Cookie(_Section):
         return self.name or self.pattern or ""
 
 
+_MAX_CONSENT = Duration(months=13)
+
+
+class ConsentSettings(_Section):
+    """How the consent banner and the consent records behave (EDPB / CNIL practice)."""
+
+    refusal_lifetime: Duration = Field(
+        Duration(months=6), description="How long a refusal is remembered before the banner "
+        "asks again (CNIL: 6 months).")
+    consent_lifetime: Duration = Field(
+        Duration(months=13), description="How long a consent stays valid; at most 13 months.")
+    cookie_name: str = Field(
+        "privet_consent", pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Cookie in which the banner keeps the choice (declare it as `necessary`).")
+    gpc_categories: list[CookieCategory] = Field(
+        default_factory=lambda: [CookieCategory.marketing],
+        description="Cookie categories a Global Privacy Control signal refuses (sale, "
+        "sharing, targeted advertising).")
+
+    @model_validator(mode="after")
+    def _lifetimes(self) -> ConsentSettings:
+        for name in ("refusal_lifetime", "consent_lifetime"):
+            if getattr(self, name).approx_days > _MAX_CONSENT.approx_days:
+                raise ValueError(f"`{name}` is at most 13mo: a choice must be asked again "
+                                 "after 13 months")
+        if CookieCategory.necessary in self.gpc_categories:
+            raise ValueError("`gpc_categories` cannot include `necessary`")
+        return self
+
+
 # ---------------------------------------------------------------------------- the rest
 
 
@@ -662,6 +692,9 @@ class Manifest(_Section):
         default_factory=dict, description="Subprocessors and other recipients, by id."
     )
     cookies: list[Cookie] = Field(default_factory=list, description="The cookie table.")
+    consent: ConsentSettings = Field(
+        default_factory=ConsentSettings,
+        description="The consent banner and records: lifetimes, cookie, GPC.")
     security_measures: list[SecurityMeasure] = Field(
         default_factory=list, description="Technical and organisational measures (Art. 32)."
     )

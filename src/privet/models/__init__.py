@@ -4,6 +4,7 @@ from privet.models import (  # noqa: F401 - registers their models
     access_packages,
     accounts,
     audit_log,
+    consent,
     data_subject_requests,
     jobs,
     outbox,

@@ -28,6 +28,8 @@ class MessageKind(StrEnum):
     reminder = "reminder"
     customer_notice = "customer_notice"
     change_notice = "change_notice"
+    preferences = "preferences"
+    """A link to a person's consent and marketing preferences."""
     other = "other"
 
 

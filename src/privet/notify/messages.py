@@ -100,6 +100,15 @@ def verification_message(
     })
 
 
+def preferences_message(manifest: Manifest, *, link: str, expires_at: datetime,
+                        language: str | None = "en") -> RenderedMessage:
+    """The link to a person's consent and marketing preferences, valid until
+    ``expires_at``."""
+    lang = message_language(manifest, language)
+    return _render("preferences", manifest, lang, {
+        "link": _checked_link(link), "expires": _moment(expires_at, lang)})
+
+
 def receipt_message(
     manifest: Manifest,
     *,

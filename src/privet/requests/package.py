@@ -77,20 +77,28 @@ _MECHANISM_WORDS: dict[TransferMechanism, str] = {
 }
 
 
+CONSENT_MEMBER = "consent_receipts.json"
+
 # ------------------------------------------------------------------------------- public
 
 
 def build_access_package(
-    result: AccessResult, manifest: Manifest, *, request_id: str | None = None
+    result: AccessResult, manifest: Manifest, *, request_id: str | None = None,
+    consent_receipts: Sequence[Mapping[str, Any]] | None = None,
 ) -> bytes:
-    """The ZIP a person receives in answer to an access or portability request."""
+    """The ZIP a person receives in answer to an access or portability request; with
+    ``consent_receipts`` (from Privet's own database), their consent history too."""
     tables = _merge(result.found, manifest)
+    receipts = list(consent_receipts) if consent_receipts is not None else None
     members: list[tuple[str, bytes]] = [
-        ("README.txt", _readme(result, manifest, tables, request_id).encode("utf-8")),
+        ("README.txt",
+         _readme(result, manifest, tables, request_id, receipts).encode("utf-8")),
         ("summary.html", _summary_html(result, manifest, tables, request_id).encode("utf-8")),
         ("data.json", _json_bytes(_data(result, manifest, tables, request_id))),
     ]
     members.extend((_csv_member_name(t), _csv_bytes(t)) for t in tables)
+    if receipts is not None:
+        members.append((CONSENT_MEMBER, _json_bytes({"consent_receipts": receipts})))
     return _zip(members, result.generated_at)
 
 
@@ -571,7 +579,8 @@ def _html_cell(value: Any) -> str:
 
 
 def _readme(
-    result: AccessResult, manifest: Manifest, tables: list[_Table], request_id: str | None
+    result: AccessResult, manifest: Manifest, tables: list[_Table], request_id: str | None,
+    receipts: list[Mapping[str, Any]] | None = None,
 ) -> str:
     organization = manifest.organization
     lines = [
@@ -592,6 +601,11 @@ def _readme(
         "    so that a spreadsheet does not run it as a formula.",
     ]
     lines.extend(f"    {_csv_member_name(t)}: {len(t.rows)} row(s)" for t in tables)
+    if receipts is not None:
+        lines += [CONSENT_MEMBER,
+                  f"    Every consent choice we recorded for you ({len(receipts)}): when, what "
+                  "you were shown",
+                  "    (notice version and the hash of its text), what you decided, and where."]
     lines.append("README.txt")
     lines.append("    This file.")
     if result.failures:

@@ -16,6 +16,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from privet import __version__
+from privet.consent.endpoints import router as consent_api
+from privet.consent.pages import router as consent_pages
+from privet.demo.shop import router as demo_shop
+from privet.demo.workspace import is_demo_workspace
 from privet.jobs.service import attach_dispatcher
 from privet.kit.db import database_url, open_database
 from privet.kit.runtime import Runtime
@@ -101,4 +105,8 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
     app.include_router(admin_api)
     app.include_router(privacy_center_pages)
     app.include_router(admin_pages)
+    app.include_router(consent_api)
+    app.include_router(consent_pages)
+    if is_demo_workspace(workspace.root):
+        app.include_router(demo_shop)
     return app

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from privet.consent.service import receipts_for_access
 from privet.jobs.service import JobContext, JobError, enqueue, periodic, task
 from privet.kit.db import session_scope
 from privet.kit.failpoints import failpoint
@@ -109,6 +111,14 @@ def _kept_reasons(manifest: Manifest, report: ChangeReport) -> list[str]:
     return reasons
 
 
+def _consent_receipts(runtime: Runtime, identities: dict[str, list[str]]) -> list[Any]:
+    """The person's consent receipts (Privet's own database), for their access package."""
+    with runtime.sessions() as session:
+        return [receipt for email in identities.get("email", [])
+                for receipt in receipts_for_access(session, secret=runtime.secret,
+                                                   email=email)]
+
+
 def _act(ctx: JobContext, work: _Work) -> _Outcome:
     runtime = ctx.runtime
     manifest = runtime.manifest
@@ -131,7 +141,9 @@ def _act(ctx: JobContext, work: _Work) -> _Outcome:
             assert found is not None
             return _Outcome(
                 counts={"rows_found": found.row_count, "tables": len(found.found)},
-                package=build_access_package(found, manifest, request_id=work.reference),
+                package=build_access_package(
+                    found, manifest, request_id=work.reference,
+                    consent_receipts=_consent_receipts(runtime, work.identities)),
                 package_name=access_package_filename(found, work.reference),
                 customers=customers)
         if work.type == RequestType.erasure:

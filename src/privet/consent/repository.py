@@ -1,0 +1,66 @@
+"""Queries on consent notices and receipts (Privet's own database)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from privet.models.consent import ConsentNotice, ConsentReceipt
+
+
+def latest_notice(session: Session) -> ConsentNotice | None:
+    return session.scalars(
+        select(ConsentNotice).order_by(ConsentNotice.version.desc()).limit(1)).first()
+
+
+def notice_by_version(session: Session, version: int) -> ConsentNotice | None:
+    return session.scalars(
+        select(ConsentNotice).where(ConsentNotice.version == version)).first()
+
+
+def notices(session: Session) -> Sequence[ConsentNotice]:
+    return session.scalars(select(ConsentNotice).order_by(ConsentNotice.version)).all()
+
+
+def receipts_of_subject(session: Session, subject_hash: str) -> Sequence[ConsentReceipt]:
+    """A person's receipts, oldest first."""
+    return session.scalars(select(ConsentReceipt)
+                           .where(ConsentReceipt.subject_hash == subject_hash)
+                           .order_by(ConsentReceipt.id)).all()
+
+
+def receipts_of_device(session: Session, device_id: str) -> Sequence[ConsentReceipt]:
+    """A browser's receipts, oldest first."""
+    return session.scalars(select(ConsentReceipt)
+                           .where(ConsentReceipt.device_id == device_id)
+                           .order_by(ConsentReceipt.id)).all()
+
+
+def receipt_by_id(session: Session, receipt_id: str) -> ConsentReceipt | None:
+    return session.scalars(
+        select(ConsentReceipt).where(ConsentReceipt.receipt_id == receipt_id)).first()
+
+
+def receipt_counts(session: Session) -> list[tuple[int, str, str, int]]:
+    """(notice version, source, action, count) over every receipt."""
+    rows = session.execute(
+        select(ConsentReceipt.notice_version, ConsentReceipt.source, ConsentReceipt.action,
+               func.count())
+        .group_by(ConsentReceipt.notice_version, ConsentReceipt.source,
+                  ConsentReceipt.action)
+        .order_by(ConsentReceipt.notice_version, ConsentReceipt.source,
+                  ConsentReceipt.action)).all()
+    return [(int(v), str(s), str(a), int(n)) for v, s, a, n in rows]
+
+
+def category_grants(session: Session, version: int) -> dict[str, tuple[int, int]]:
+    """For one notice version's banner receipts: category → (granted, decided)."""
+    totals: dict[str, tuple[int, int]] = {}
+    for (categories,) in session.execute(
+            select(ConsentReceipt.categories).where(ConsentReceipt.notice_version == version)):
+        for key, granted in (categories or {}).items():
+            yes, all_ = totals.get(key, (0, 0))
+            totals[key] = (yes + bool(granted), all_ + 1)
+    return totals

@@ -1,0 +1,429 @@
+"""The consent rules: recording a choice as a receipt, deriving a person's current consent,
+answering "may I email X for purpose P?", and the unsubscribe tokens of marketing email.
+
+Services take the session and flush; the edge (route, CLI command) commits.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import ipaddress
+import json
+import re
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from privet.consent import repository
+from privet.consent.notices import Notice
+from privet.kit.crypto import SealBroken, seal, unseal
+from privet.kit.durations import Duration
+from privet.kit.errors import PrivetError
+from privet.manifest.schema import LegalBasis, Manifest
+from privet.models.consent import ConsentAction, ConsentReceipt, ConsentSource
+from privet.workflow.service import email_hash, normalise_email
+
+DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+JURISDICTION = re.compile(r"^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
+MAX_EMAIL = 320
+_SIGNING_LABEL = b"privet consent receipts v1"
+_UNSUBSCRIBE = "consent-unsubscribe"
+_PREFERENCES = "consent-preferences"
+
+
+class InvalidConsent(PrivetError):
+    """A choice that cannot be recorded as given; nothing is stored."""
+
+    http_status = 422
+
+
+class UnknownPurpose(PrivetError):
+    http_status = 404
+
+
+class UnsubscribeLinkRefused(PrivetError):
+    """An unsubscribe link that was not made by this Privet (tampered or cut short)."""
+
+    http_status = 403
+
+
+# ---------------------------------------------------------------------------- receipts
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice as a person made it, before it is checked against the notice."""
+
+    action: ConsentAction
+    source: ConsentSource
+    categories: Mapping[str, bool] = field(default_factory=dict)
+    purposes: Mapping[str, bool] = field(default_factory=dict)
+    gpc: bool = False
+    device_id: str | None = None
+    email: str | None = None
+    language: str | None = None
+    jurisdiction: str | None = None
+    user_agent: str | None = None
+    ip_address: str | None = None
+
+
+def truncate_ip(address: str | None) -> str | None:
+    """IPv4 with the last octet zeroed (/24), IPv6 cut to its /48; None if not an address."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def _subject_hash(secret: bytes, email: str) -> str:
+    return email_hash(secret, _checked_email(email))
+
+
+def _decisions(kind: str, given: Mapping[str, bool], allowed: Sequence[str],
+               required: Sequence[str] = ()) -> dict[str, bool]:
+    unknown = sorted(set(given) - set(allowed) - set(required))
+    if unknown:
+        raise InvalidConsent(
+            f"{kind}: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in "
+            "this notice", hint=f"the notice's {kind}: {', '.join(allowed) or 'none'}")
+    refused = sorted(key for key in required if given.get(key) is False)
+    if refused:
+        raise InvalidConsent(f"{kind}: {', '.join(refused)} cannot be refused (strictly "
+                             "necessary)", hint="leave it out, or set it to true")
+    return {key: bool(value) for key, value in given.items() if key in allowed}
+
+
+def _decide(notice: Notice, choice: Choice) -> tuple[dict[str, bool], dict[str, bool]]:
+    """The categories and purposes a choice decides, checked against its notice."""
+    categories = _decisions("categories", choice.categories, notice.optional_categories,
+                            notice.required_categories)
+    purposes = _decisions("purposes", choice.purposes, notice.purposes)
+    action = choice.action
+    if action in (ConsentAction.accept_all, ConsentAction.reject_all):
+        value = action is ConsentAction.accept_all
+        wrong = sorted(k for k, v in {**categories, **purposes}.items() if v is not value)
+        if wrong:
+            raise InvalidConsent(
+                f"{action.value} {'grants' if value else 'refuses'} everything, but "
+                f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} "
+                f"{'refused' if value else 'granted'}", hint="use the action `custom`")
+        if choice.source is ConsentSource.banner:
+            categories = dict.fromkeys(notice.optional_categories, value)
+        elif not categories and not purposes:
+            categories = dict.fromkeys(notice.optional_categories, value)
+            purposes = dict.fromkeys(notice.purposes, value)
+    elif action is ConsentAction.withdraw:
+        granted = sorted(k for k, v in {**categories, **purposes}.items() if v)
+        if granted:
+            raise InvalidConsent(f"withdraw cannot grant: {', '.join(granted)}",
+                                 hint="a withdrawal only sets categories or purposes to "
+                                 "false; use `custom` to grant")
+    if choice.source is ConsentSource.banner and action is not ConsentAction.gpc:
+        missing = sorted(set(notice.optional_categories) - set(categories))
+        if missing and action is not ConsentAction.withdraw:
+            raise InvalidConsent(f"categories: {', '.join(missing)} not decided",
+                                 hint="a banner choice decides every optional category")
+    if choice.gpc or action is ConsentAction.gpc:
+        categories.update(dict.fromkeys(notice.gpc_categories, False))
+        purposes.update(dict.fromkeys(
+            (p for p in notice.gpc_purposes if p in purposes or choice.email), False))
+    if not categories and not purposes:
+        raise InvalidConsent("the choice decides nothing",
+                             hint="give `categories` or `purposes` with true or false")
+    return categories, purposes
+
+
+def _signing_key(secret: bytes) -> bytes:
+    return hmac.new(secret, _SIGNING_LABEL, hashlib.sha256).digest()
+
+
+def receipt_fields(receipt: ConsentReceipt) -> dict[str, Any]:
+    """What a receipt says, as plain JSON (what its signature covers, and what the person's
+    access package holds; the subject hash stays out of the package)."""
+    return {
+        "receipt_id": receipt.receipt_id,
+        "recorded_at": receipt.recorded_at.isoformat() + "Z",
+        "device_id": receipt.device_id,
+        "notice_version": receipt.notice_version,
+        "notice_hash": receipt.notice_hash,
+        "action": receipt.action,
+        "source": receipt.source,
+        "categories": dict(sorted(receipt.categories.items())),
+        "purposes": dict(sorted(receipt.purposes.items())),
+        "gpc": receipt.gpc,
+        "jurisdiction": receipt.jurisdiction,
+        "language": receipt.language,
+        "user_agent": receipt.user_agent,
+        "ip_truncated": receipt.ip_truncated,
+    }
+
+
+def _signature(secret: bytes, receipt: ConsentReceipt) -> str:
+    content = {**receipt_fields(receipt), "subject_hash": receipt.subject_hash}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(_signing_key(secret), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def receipt_is_genuine(secret: bytes, receipt: ConsentReceipt) -> bool:
+    """Whether the receipt is as it was recorded (its signature still matches)."""
+    return hmac.compare_digest(receipt.signature, _signature(secret, receipt))
+
+
+def record_receipt(session: Session, *, secret: bytes, notice: Notice, choice: Choice,
+                   now: datetime, notice_hash: str | None = None) -> ConsentReceipt:
+    """Check ``choice`` against ``notice`` and store it as a signed receipt (flushed).
+    InvalidConsent, naming the field, for a choice that cannot be recorded."""
+    if notice_hash is not None and notice_hash != notice.text_hash:
+        raise InvalidConsent(
+            f"notice_hash: it is not the hash of notice version {notice.version}",
+            hint="send the text_hash of the notice that was shown")
+    if choice.email is None and choice.device_id is None:
+        raise InvalidConsent("device_id: whose choice is it? give a device_id (or, with an "
+                             "API key, an email)")
+    if choice.device_id is not None and not DEVICE_ID.fullmatch(choice.device_id):
+        raise InvalidConsent("device_id: 16 to 64 letters, digits, `-` or `_`")
+    if choice.jurisdiction is not None and not JURISDICTION.fullmatch(choice.jurisdiction):
+        raise InvalidConsent("jurisdiction: EU, EEA, a country code (FR) or a subdivision "
+                             "(US-CA)")
+    subject = _subject_hash(secret, choice.email) if choice.email is not None else None
+    categories, purposes = _decide(notice, choice)
+    language = (choice.language or "").strip()[:8] or None
+    receipt = ConsentReceipt(
+        receipt_id=f"cr_{secrets.token_urlsafe(18)}", subject_hash=subject,
+        device_id=choice.device_id, recorded_at=now.replace(tzinfo=None, microsecond=0),
+        notice_version=notice.version, notice_hash=notice.text_hash,
+        action=choice.action.value, source=choice.source.value, categories=categories,
+        purposes=purposes, gpc=choice.gpc or choice.action is ConsentAction.gpc,
+        jurisdiction=choice.jurisdiction, language=language,
+        user_agent=(choice.user_agent or "")[:512] or None,
+        ip_truncated=truncate_ip(choice.ip_address), signature="")
+    receipt.signature = _signature(secret, receipt)
+    session.add(receipt)
+    session.flush()
+    return receipt
+
+
+# ---------------------------------------------------------------------- current consent
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where one purpose or category stands, and which receipt says so."""
+
+    granted: bool
+    decided_at: datetime
+    receipt_id: str
+    source: str
+    action: str
+    expired: bool = False
+
+    @property
+    def in_force(self) -> bool:
+        """Granted and not older than the consent lifetime."""
+        return self.granted and not self.expired
+
+
+@dataclass(frozen=True)
+class CurrentConsent:
+    categories: dict[str, Decision]
+    purposes: dict[str, Decision]
+
+
+def current_consent(receipts: Iterable[ConsentReceipt], *, lifetime: Duration,
+                    now: datetime) -> CurrentConsent:
+    """Fold receipts (oldest first): the newest receipt deciding a key wins; a grant older
+    than ``lifetime`` has expired."""
+    moment = now.replace(tzinfo=None)
+    folded: dict[str, dict[str, Decision]] = {"categories": {}, "purposes": {}}
+    for receipt in receipts:
+        for kind, decisions in (("categories", receipt.categories),
+                                ("purposes", receipt.purposes)):
+            for key, granted in decisions.items():
+                folded[kind][key] = Decision(
+                    granted=bool(granted), decided_at=receipt.recorded_at,
+                    receipt_id=receipt.receipt_id, source=receipt.source,
+                    action=receipt.action,
+                    expired=bool(granted) and lifetime.after(receipt.recorded_at) <= moment)
+    return CurrentConsent(categories=folded["categories"], purposes=folded["purposes"])
+
+
+@dataclass(frozen=True)
+class SubjectConsent:
+    """A person's current consent and every receipt behind it (oldest first)."""
+
+    current: CurrentConsent
+    receipts: Sequence[ConsentReceipt]
+
+
+def subject_consent(session: Session, *, secret: bytes, manifest: Manifest, email: str,
+                    now: datetime) -> SubjectConsent:
+    receipts = repository.receipts_of_subject(session, _subject_hash(secret, email))
+    return SubjectConsent(
+        current=current_consent(receipts, lifetime=manifest.consent.consent_lifetime, now=now),
+        receipts=receipts)
+
+
+def receipts_for_access(session: Session, *, secret: bytes, email: str) -> list[dict[str, Any]]:
+    """A person's receipts for their access package (oldest first)."""
+    return [receipt_fields(r)
+            for r in repository.receipts_of_subject(session, _subject_hash(secret, email))]
+
+
+@dataclass(frozen=True)
+class ContactAnswer:
+    """The answer to "may I email X for purpose P?", with the receipt behind it."""
+
+    allowed: bool
+    purpose: str
+    legal_basis: str | None
+    reason: str
+    receipt_id: str | None = None
+    decided_at: datetime | None = None
+
+
+def may_contact(session: Session, *, secret: bytes, manifest: Manifest, email: str,
+                purpose: str, now: datetime) -> ContactAnswer:
+    """Whether the company may email ``email`` for ``purpose``, answered from the receipts:
+    a consent-based purpose needs a grant in force; another basis holds unless the person
+    objected or unsubscribed."""
+    declared = manifest.purposes.get(purpose)
+    if declared is None:
+        raise UnknownPurpose(f"purpose: `{purpose}` is not a purpose of the manifest",
+                             hint=f"one of: {', '.join(manifest.purposes)}")
+    basis = declared.legal_basis.value if declared.legal_basis else None
+    receipts = repository.receipts_of_subject(session, _subject_hash(secret, email))
+    decision = current_consent(receipts, lifetime=manifest.consent.consent_lifetime,
+                               now=now).purposes.get(purpose)
+    allowed, reason = _contact_rule(declared.legal_basis, decision)
+    return ContactAnswer(allowed=allowed, purpose=purpose, legal_basis=basis, reason=reason,
+                         receipt_id=decision.receipt_id if decision else None,
+                         decided_at=decision.decided_at if decision else None)
+
+
+def _contact_rule(basis: LegalBasis | None, decision: Decision | None) -> tuple[bool, str]:
+    if basis is LegalBasis.consent:
+        if decision is None:
+            return False, "no consent recorded"
+        if not decision.granted:
+            return False, f"consent refused or withdrawn ({decision.action}, {decision.source})"
+        if decision.expired:
+            return False, "consent expired: ask again"
+        return True, f"consent given ({decision.source})"
+    if decision is not None and not decision.granted:
+        return False, f"the person objected or unsubscribed ({decision.source})"
+    return True, f"no objection recorded; legal basis {basis.value if basis else 'none'}"
+
+
+# ------------------------------------------------------------------ links in emails
+
+
+class PreferencesLinkExpired(PrivetError):
+    http_status = 410
+
+
+PREFERENCES_LINK_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class UnsubscribeClaim:
+    email: str
+    purpose: str
+
+
+def _sealed_token(secret: bytes, kind: str, payload: dict[str, Any]) -> str:
+    """An opaque token (AES-GCM sealed for ``kind``): it cannot be forged, nor read, nor
+    used as a token of another kind."""
+    sealed = seal(secret, kind, json.dumps(payload, separators=(",", ":")).encode())
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def _opened_token(secret: bytes, kind: str, token: str) -> dict[str, Any] | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload = json.loads(unseal(secret, kind, raw))
+    except (SealBroken, binascii.Error, ValueError, UnicodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _checked_email(email: str) -> str:
+    if len(email) > MAX_EMAIL:
+        raise InvalidConsent(f"email: an email address has at most {MAX_EMAIL} characters")
+    try:
+        return normalise_email(email)
+    except PrivetError as error:
+        raise InvalidConsent(f"email: {error.message}", hint=error.hint) from None
+
+
+def unsubscribe_token(secret: bytes, *, email: str, purpose: str) -> str:
+    """The token of an unsubscribe link: it never expires, as unsubscribe links must keep
+    working for as long as the emails carrying them are read."""
+    return _sealed_token(secret, _UNSUBSCRIBE, {"e": _checked_email(email), "p": purpose})
+
+
+def read_unsubscribe_token(secret: bytes, token: str) -> UnsubscribeClaim:
+    payload = _opened_token(secret, _UNSUBSCRIBE, token)
+    if payload is None or not isinstance(payload.get("e"), str) \
+            or not isinstance(payload.get("p"), str):
+        raise UnsubscribeLinkRefused(
+            "this unsubscribe link is not valid: it may have been cut short when it was "
+            "copied", hint="use the link in the latest email, or the preference center")
+    return UnsubscribeClaim(email=payload["e"], purpose=payload["p"])
+
+
+def preferences_token(secret: bytes, *, email: str, now: datetime) -> str:
+    """The token of a preference-center link, valid ``PREFERENCES_LINK_TTL``."""
+    return _sealed_token(secret, _PREFERENCES, {"e": _checked_email(email),
+                                                "t": int(_aware(now).timestamp())})
+
+
+def read_preferences_token(secret: bytes, token: str, *, now: datetime) -> str:
+    """The email a preference-center link was sent to; 403 if it is not genuine, 410 once
+    it is older than ``PREFERENCES_LINK_TTL``."""
+    payload = _opened_token(secret, _PREFERENCES, token)
+    if payload is None or not isinstance(payload.get("e"), str) \
+            or not isinstance(payload.get("t"), int):
+        raise UnsubscribeLinkRefused(
+            "this preferences link is not valid: it may have been cut short when it was "
+            "copied", hint="ask for a new link on the preferences page")
+    issued = datetime.fromtimestamp(payload["t"], UTC)
+    if not issued <= _aware(now) < issued + PREFERENCES_LINK_TTL:
+        raise PreferencesLinkExpired("this preferences link has expired",
+                                     hint="ask for a new link on the preferences page")
+    return str(payload["e"])
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def unsubscribe(session: Session, *, secret: bytes, manifest: Manifest, notice: Notice,
+                claim: UnsubscribeClaim, now: datetime,
+                user_agent: str | None = None) -> ConsentReceipt | None:
+    """Withdraw ``claim.purpose`` for ``claim.email`` (an email-link receipt); None when it is
+    already withdrawn, so a repeated click records nothing more."""
+    if claim.purpose not in notice.purposes:
+        raise UnknownPurpose(f"this list (`{claim.purpose}`) no longer exists",
+                             hint="nothing to unsubscribe from")
+    receipts = repository.receipts_of_subject(session, _subject_hash(secret, claim.email))
+    decision = current_consent(receipts, lifetime=manifest.consent.consent_lifetime,
+                               now=now).purposes.get(claim.purpose)
+    if decision is not None and not decision.granted:
+        return None
+    return record_receipt(session, secret=secret, notice=notice, now=now, choice=Choice(
+        action=ConsentAction.withdraw, source=ConsentSource.email_link, email=claim.email,
+        purposes={claim.purpose: False}, user_agent=user_agent))
+
