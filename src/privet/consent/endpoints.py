@@ -9,7 +9,6 @@ receipt.
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +23,7 @@ from privet.consent import notices, service
 from privet.consent.notices import Notice
 from privet.kit.clock import utc_naive
 from privet.kit.db import session_scope
+from privet.kit.runtime import Runtime
 from privet.models.accounts import Role
 from privet.models.consent import ConsentAction, ConsentReceipt, ConsentSource
 from privet.web.deps import (
@@ -32,7 +32,6 @@ from privet.web.deps import (
     DbSession,
     Now,
     WorkspaceSecret,
-    web_context,
 )
 from privet.web.security import api_caller, api_principal
 
@@ -44,23 +43,17 @@ PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*",
                   "Access-Control-Max-Age": "86400"}
 """Public consent endpoints answer any origin; no cookie is ever read or set by them."""
 
-_publishing = threading.Lock()
+def publish_current_notice(runtime: Runtime) -> Notice:
+    """Publish the notice of the manifest a process serves (a new version only if the
+    manifest changed what it says), once, when the app starts: every route then reads it
+    from memory, and no request waits on a second transaction to publish it."""
+    with session_scope(runtime.sessions) as session:
+        return notices.publish_notice(session, manifest=runtime.manifest, now=utc_naive())
 
 
 def current_notice(request: Request) -> Notice:
-    """The notice of the manifest this process serves: published on first use (a new
-    version if the manifest changed what it says), then kept in memory."""
-    state = request.app.state
-    notice: Notice | None = getattr(state, "consent_notice", None)
-    if notice is None:
-        with _publishing:
-            notice = getattr(state, "consent_notice", None)
-            if notice is None:
-                runtime = web_context(request)
-                with session_scope(runtime.sessions) as session:
-                    notice = notices.publish_notice(session, manifest=runtime.manifest,
-                                                    now=utc_naive())
-                state.consent_notice = notice
+    """The notice in force, published when the app started."""
+    notice: Notice = request.app.state.consent_notice
     return notice
 
 

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from privet import __version__
+from privet.consent.endpoints import publish_current_notice
 from privet.consent.endpoints import router as consent_api
 from privet.consent.pages import router as consent_pages
 from privet.demo.shop import router as demo_shop
@@ -86,6 +87,7 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
                   openapi_url="/openapi.json", docs_url="/docs", redoc_url=None,
                   lifespan=lifespan)
     app.state.privet = runtime
+    app.state.consent_notice = publish_current_notice(runtime)
     _start_jobs(app, workspace, runtime, run_jobs)
     register_error_handlers(app)
 

@@ -1,0 +1,156 @@
+"""The consent rules below the API: notice versions, a person's current consent over time,
+IP truncation, and the tokens in emailed links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from privet.consent import notices, service
+from privet.consent.service import Choice, InvalidConsent
+from privet.kit.db import database_url, dispose, open_database, session_scope
+from privet.kit.durations import Duration
+from privet.manifest.loader import load_manifest
+from privet.manifest.schema import Manifest
+from privet.models.consent import ConsentAction, ConsentNotice, ConsentSource
+
+SECRET = b"s" * 32
+NOW = datetime(2026, 12, 1, 12, 0, 0)
+EMAIL = "paul.girard@example.org"
+
+
+@pytest.fixture
+def manifest() -> Manifest:
+    folder = Path(__file__).resolve().parents[2] / "src" / "privet" / "demo" / "manifest"
+    return load_manifest(folder)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    url = database_url(tmp_path, None) if request.param == "sqlite" \
+        else request.getfixturevalue("postgres_url")
+    factory = open_database(url)
+    yield factory
+    dispose(factory)
+
+
+def test_a_notice_is_versioned_only_when_its_words_change(
+        manifest: Manifest, sessions: sessionmaker[Session]) -> None:
+    with session_scope(sessions) as session:
+        first = notices.publish_notice(session, manifest=manifest, now=NOW)
+        again = notices.publish_notice(session, manifest=manifest, now=NOW)
+    assert (first.version, again.version) == (1, 1)
+    fewer = manifest.model_copy(update={"cookies": manifest.cookies[:-1]})
+    with session_scope(sessions) as session:
+        second = notices.publish_notice(session, manifest=fewer, now=NOW)
+    assert second.version == 2 and second.text_hash != first.text_hash
+    assert all(c["name"] != "_fbp" for cat in second.content["categories"]
+               for c in cat["cookies"])
+    with session_scope(sessions) as session:  # back to the first words: asked again
+        third = notices.publish_notice(session, manifest=manifest, now=NOW)
+        kept = notices.get_notice(session, 1)
+        versions = session.scalars(select(ConsentNotice.version)).all()
+    assert third.version == 3 and third.text_hash == first.text_hash
+    assert kept.content == first.content and sorted(versions) == [1, 2, 3]
+
+
+def test_the_hash_covers_the_exact_words(manifest: Manifest) -> None:
+    content = notices.notice_content(manifest)
+    digest = notices.content_hash(content)
+    content["texts"]["en"]["reject_all"] = "Reject"
+    assert notices.content_hash(content) != digest
+
+
+def _record(session: Session, notice: notices.Notice, moment: datetime,
+            **purposes: bool) -> None:
+    action = ConsentAction.custom if any(purposes.values()) else ConsentAction.withdraw
+    service.record_receipt(session, secret=SECRET, notice=notice, now=moment, choice=Choice(
+        action=action, source=ConsentSource.api, email=EMAIL, purposes=purposes))
+
+
+def test_consent_expires_after_its_lifetime_to_the_second(
+        manifest: Manifest, sessions: sessionmaker[Session]) -> None:
+    with session_scope(sessions) as session:
+        notice = notices.publish_notice(session, manifest=manifest, now=NOW)
+        _record(session, notice, NOW, newsletter=True)
+    lifetime = manifest.consent.consent_lifetime
+    assert lifetime == Duration(months=13)
+    due = lifetime.after(NOW)
+    with sessions() as session:
+        before = service.may_contact(session, secret=SECRET, manifest=manifest, email=EMAIL,
+                                     purpose="newsletter", now=due - timedelta(seconds=1))
+        after = service.may_contact(session, secret=SECRET, manifest=manifest, email=EMAIL,
+                                    purpose="newsletter", now=due)
+    assert before.allowed is True
+    assert after.allowed is False and "expired" in after.reason
+
+
+def test_the_newest_choice_wins_per_purpose(
+        manifest: Manifest, sessions: sessionmaker[Session]) -> None:
+    with session_scope(sessions) as session:
+        notice = notices.publish_notice(session, manifest=manifest, now=NOW)
+        _record(session, notice, NOW, newsletter=True, ux_recordings=True)
+        _record(session, notice, NOW + timedelta(days=1), ux_recordings=False)
+        _record(session, notice, NOW + timedelta(days=2), newsletter=True)
+    with sessions() as session:
+        found = service.subject_consent(session, secret=SECRET, manifest=manifest,
+                                        email=EMAIL.upper(), now=NOW + timedelta(days=3))
+    assert found.current.purposes["newsletter"].in_force
+    assert found.current.purposes["ux_recordings"].granted is False
+    assert len(found.receipts) == 3
+
+
+def test_gpc_with_a_persons_choice_refuses_the_advertising_purposes(
+        manifest: Manifest, sessions: sessionmaker[Session]) -> None:
+    with session_scope(sessions) as session:
+        notice = notices.publish_notice(session, manifest=manifest, now=NOW)
+        receipt = service.record_receipt(
+            session, secret=SECRET, notice=notice, now=NOW, choice=Choice(
+                action=ConsentAction.custom, source=ConsentSource.api, email=EMAIL, gpc=True,
+                purposes={"advertising": True, "newsletter": True}))
+        assert receipt.purposes == {"advertising": False, "newsletter": True}
+        assert receipt.gpc is True
+
+
+@pytest.mark.parametrize(("address", "kept"), [
+    ("203.0.113.77", "203.0.113.0"),
+    ("2001:db8:85a3:8d3:1319:8a2e:370:7348", "2001:db8:85a3::"),
+    ("::ffff:198.51.100.9", "198.51.100.0"),
+    ("not-an-ip", None),
+    (None, None),
+])
+def test_ip_addresses_are_kept_truncated(address: str | None, kept: str | None) -> None:
+    assert service.truncate_ip(address) == kept
+
+
+def test_unsubscribe_tokens_name_their_person_and_cannot_be_forged() -> None:
+    token = service.unsubscribe_token(SECRET, email=" Paul.Girard@Example.org", purpose="newsletter")
+    assert "paul" not in token.lower()
+    claim = service.read_unsubscribe_token(SECRET, token)
+    assert (claim.email, claim.purpose) == (EMAIL, "newsletter")
+    tampered = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+    for bad in (tampered, token[:20], "", "%%%", service.unsubscribe_token(
+            b"another secret.................", email=EMAIL, purpose="newsletter")):
+        with pytest.raises(service.UnsubscribeLinkRefused):
+            service.read_unsubscribe_token(SECRET, bad)
+    preferences = service.preferences_token(SECRET, email=EMAIL, now=NOW)
+    with pytest.raises(service.UnsubscribeLinkRefused):  # not an unsubscribe token
+        service.read_unsubscribe_token(SECRET, preferences)
+
+
+def test_preferences_links_expire_after_a_day() -> None:
+    token = service.preferences_token(SECRET, email=EMAIL, now=NOW.replace(tzinfo=UTC))
+    assert service.read_preferences_token(SECRET, token, now=NOW + timedelta(hours=23)) == EMAIL
+    with pytest.raises(service.PreferencesLinkExpired):
+        service.read_preferences_token(SECRET, token, now=NOW + timedelta(hours=24))
+
+
+def test_an_email_that_is_not_one_is_refused_before_anything_is_stored() -> None:
+    for hostile in ("", "no-at-sign", "a@b", "x" * 400 + "@example.org", "a b@example.org"):
+        with pytest.raises(InvalidConsent):
+            service.unsubscribe_token(SECRET, email=hostile, purpose="newsletter")
