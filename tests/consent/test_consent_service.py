@@ -129,7 +129,8 @@ def test_ip_addresses_are_kept_truncated(address: str | None, kept: str | None) 
 
 
 def test_unsubscribe_tokens_name_their_person_and_cannot_be_forged() -> None:
-    token = service.unsubscribe_token(SECRET, email=" Paul.Girard@Example.org", purpose="newsletter")
+    token = service.unsubscribe_token(SECRET, email=" Paul.Girard@Example.org",
+                                      purpose="newsletter")
     assert "paul" not in token.lower()
     claim = service.read_unsubscribe_token(SECRET, token)
     assert (claim.email, claim.purpose) == (EMAIL, "newsletter")
