@@ -6,6 +6,7 @@ import typer
 
 from privet.audit.cli import audit_app
 from privet.auth.cli import users_app
+from privet.consent.cli import consent_app
 from privet.datastores.cli import init
 from privet.demo.cli import demo
 from privet.jobs.cli import jobs_app, worker
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(consent_app, name="consent")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from privet.kit.db import database_url, dispose, open_database, session_scope
 from privet.kit.durations import Duration
 from privet.manifest.loader import load_manifest
 from privet.manifest.schema import Manifest
+from privet.models.audit_log import AuditEntry
 from privet.models.consent import ConsentAction, ConsentNotice, ConsentSource
 
 SECRET = b"s" * 32
@@ -42,21 +43,29 @@ def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[session
 def test_a_notice_is_versioned_only_when_its_words_change(
         manifest: Manifest, sessions: sessionmaker[Session]) -> None:
     with session_scope(sessions) as session:
-        first = notices.publish_notice(session, manifest=manifest, now=NOW)
-        again = notices.publish_notice(session, manifest=manifest, now=NOW)
+        first = notices.publish_notice(session, manifest=manifest, secret=SECRET, actor="cli",
+                                        now=NOW)
+        again = notices.publish_notice(session, manifest=manifest, secret=SECRET, actor="cli",
+                                        now=NOW)
     assert (first.version, again.version) == (1, 1)
     fewer = manifest.model_copy(update={"cookies": manifest.cookies[:-1]})
     with session_scope(sessions) as session:
-        second = notices.publish_notice(session, manifest=fewer, now=NOW)
+        second = notices.publish_notice(session, manifest=fewer, secret=SECRET, actor="cli",
+                                         now=NOW)
     assert second.version == 2 and second.text_hash != first.text_hash
     assert all(c["name"] != "_fbp" for cat in second.content["categories"]
                for c in cat["cookies"])
     with session_scope(sessions) as session:  # back to the first words: asked again
-        third = notices.publish_notice(session, manifest=manifest, now=NOW)
+        third = notices.publish_notice(session, manifest=manifest, secret=SECRET, actor="cli",
+                                        now=NOW)
         kept = notices.get_notice(session, 1)
         versions = session.scalars(select(ConsentNotice.version)).all()
     assert third.version == 3 and third.text_hash == first.text_hash
     assert kept.content == first.content and sorted(versions) == [1, 2, 3]
+    with sessions() as session:
+        published = session.scalars(select(AuditEntry.subject_id).where(
+            AuditEntry.action == "consent.notice_published").order_by(AuditEntry.sequence))
+        assert list(published) == ["1", "2", "3"]
 
 
 def test_the_hash_covers_the_exact_words(manifest: Manifest) -> None:
@@ -76,7 +85,8 @@ def _record(session: Session, notice: notices.Notice, moment: datetime,
 def test_consent_expires_after_its_lifetime_to_the_second(
         manifest: Manifest, sessions: sessionmaker[Session]) -> None:
     with session_scope(sessions) as session:
-        notice = notices.publish_notice(session, manifest=manifest, now=NOW)
+        notice = notices.publish_notice(session, manifest=manifest, secret=SECRET, actor="cli",
+                                        now=NOW)
         _record(session, notice, NOW, newsletter=True)
     lifetime = manifest.consent.consent_lifetime
     assert lifetime == Duration(months=13)
@@ -93,7 +103,8 @@ def test_consent_expires_after_its_lifetime_to_the_second(
 def test_the_newest_choice_wins_per_purpose(
         manifest: Manifest, sessions: sessionmaker[Session]) -> None:
     with session_scope(sessions) as session:
-        notice = notices.publish_notice(session, manifest=manifest, now=NOW)
+        notice = notices.publish_notice(session, manifest=manifest, secret=SECRET, actor="cli",
+                                        now=NOW)
         _record(session, notice, NOW, newsletter=True, ux_recordings=True)
         _record(session, notice, NOW + timedelta(days=1), ux_recordings=False)
         _record(session, notice, NOW + timedelta(days=2), newsletter=True)
@@ -108,7 +119,8 @@ def test_the_newest_choice_wins_per_purpose(
 def test_gpc_with_a_persons_choice_refuses_the_advertising_purposes(
         manifest: Manifest, sessions: sessionmaker[Session]) -> None:
     with session_scope(sessions) as session:
-        notice = notices.publish_notice(session, manifest=manifest, now=NOW)
+        notice = notices.publish_notice(session, manifest=manifest, secret=SECRET, actor="cli",
+                                        now=NOW)
         receipt = service.record_receipt(
             session, secret=SECRET, notice=notice, now=NOW, choice=Choice(
                 action=ConsentAction.custom, source=ConsentSource.api, email=EMAIL, gpc=True,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import FileResponse, JSONResponse
@@ -48,7 +47,8 @@ def publish_current_notice(runtime: Runtime) -> Notice:
     manifest changed what it says), once, when the app starts: every route then reads it
     from memory, and no request waits on a second transaction to publish it."""
     with session_scope(runtime.sessions) as session:
-        return notices.publish_notice(session, manifest=runtime.manifest, now=utc_naive())
+        return notices.publish_notice(session, manifest=runtime.manifest,
+                                       secret=runtime.secret, actor="system", now=utc_naive())
 
 
 def current_notice(request: Request) -> Notice:
@@ -245,16 +245,12 @@ def subject_consent(payload: SubjectIn, _caller: ConsentReader, session: DbSessi
 
 
 @router.post("/api/consent/unsubscribe-links")
-def unsubscribe_links(payload: ContactIn, _caller: ConsentWriter, notice: CurrentNotice,
+def unsubscribe_links(payload: ContactIn, _caller: ConsentWriter, manifest: CurrentManifest,
                       settings: CurrentSettings, secret: WorkspaceSecret) -> UnsubscribeLinks:
     """The unsubscribe link of one person for one purpose, and the ``List-Unsubscribe`` /
     ``List-Unsubscribe-Post`` headers of RFC 8058 for the company's mailer."""
-    if payload.purpose not in notice.purposes:
-        raise service.UnknownPurpose(
-            f"purpose: `{payload.purpose}` is not one a person subscribes to",
-            hint=f"one of: {', '.join(notice.purposes) or 'none'}")
-    token = service.unsubscribe_token(secret, email=payload.email, purpose=payload.purpose)
-    url = f"{settings.base_url.rstrip('/')}/consent/unsubscribe?{urlencode({'token': token})}"
+    url = service.unsubscribe_url(settings.base_url, secret, email=payload.email,
+                                  purpose=payload.purpose, manifest=manifest)
     return UnsubscribeLinks(url=url, one_click_url=url, headers={
         "List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
 

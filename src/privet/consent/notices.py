@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from privet.audit.service import append_entry
 from privet.consent import repository
 from privet.consent.texts import BANNER, CATEGORIES, LANGUAGES
 from privet.kit.errors import PrivetError
@@ -137,9 +138,11 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def publish_notice(session: Session, *, manifest: Manifest, now: datetime) -> Notice:
+def publish_notice(session: Session, *, manifest: Manifest, secret: bytes, actor: str,
+                   now: datetime) -> Notice:
     """The notice the manifest gives: the latest version if its content is unchanged, else a
-    new version (flushed). Two processes publishing at once end with one new version."""
+    new version (flushed, with its audit entry). Two processes publishing at once end with
+    one new version."""
     content = notice_content(manifest)
     digest = content_hash(content)
     latest = repository.latest_notice(session)
@@ -155,6 +158,11 @@ def publish_notice(session: Session, *, manifest: Manifest, now: datetime) -> No
         if latest is None or latest.text_hash != digest:
             raise
         return Notice.of(latest)
+    append_entry(session, secret=secret, actor=actor, action="consent.notice_published",
+                 subject_type="consent_notice", subject_id=str(row.version),
+                 details={"text_hash": digest,
+                          "previous_version": latest.version if latest else None},
+                 now=now)
     return Notice.of(row)
 
 

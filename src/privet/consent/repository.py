@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,6 +36,12 @@ def receipts_of_device(session: Session, device_id: str) -> Sequence[ConsentRece
     return session.scalars(select(ConsentReceipt)
                            .where(ConsentReceipt.device_id == device_id)
                            .order_by(ConsentReceipt.id)).all()
+
+
+def all_receipts(session: Session) -> Iterator[ConsentReceipt]:
+    """Every receipt in order, streamed (a server-side cursor on PostgreSQL)."""
+    yield from session.scalars(
+        select(ConsentReceipt).order_by(ConsentReceipt.id).execution_options(yield_per=1000))
 
 
 def receipt_by_id(session: Session, receipt_id: str) -> ConsentReceipt | None:

@@ -18,11 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
 from privet.consent import repository
-from privet.consent.notices import Notice
+from privet.consent.notices import Notice, notice_content
 from privet.kit.crypto import SealBroken, seal, unseal
 from privet.kit.durations import Duration
 from privet.kit.errors import PrivetError
@@ -175,6 +176,22 @@ def _signature(secret: bytes, receipt: ConsentReceipt) -> str:
     content = {**receipt_fields(receipt), "subject_hash": receipt.subject_hash}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hmac.new(_signing_key(secret), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    checked: int
+    altered: list[str]
+
+
+def verify_receipts(session: Session, *, secret: bytes) -> ReceiptCheck:
+    """Every receipt's signature checked, streaming; the ids of the altered ones."""
+    checked, altered = 0, []
+    for receipt in repository.all_receipts(session):
+        checked += 1
+        if not receipt_is_genuine(secret, receipt):
+            altered.append(receipt.receipt_id)
+    return ReceiptCheck(checked=checked, altered=altered)
 
 
 def receipt_is_genuine(secret: bytes, receipt: ConsentReceipt) -> bool:
@@ -366,6 +383,18 @@ def _checked_email(email: str) -> str:
         return normalise_email(email)
     except PrivetError as error:
         raise InvalidConsent(f"email: {error.message}", hint=error.hint) from None
+
+
+def unsubscribe_url(base_url: str, secret: bytes, *, email: str, purpose: str,
+                    manifest: Manifest) -> str:
+    """The unsubscribe link (also the RFC 8058 one-click URL) for a purpose a person
+    subscribes to (one the notice lists)."""
+    choosable = [p["key"] for p in notice_content(manifest)["purposes"]]
+    if purpose not in choosable:
+        raise UnknownPurpose(f"purpose: `{purpose}` is not one a person subscribes to",
+                             hint=f"one of: {', '.join(choosable) or 'none'}")
+    token = unsubscribe_token(secret, email=email, purpose=purpose)
+    return f"{base_url.rstrip('/')}/consent/unsubscribe?{urlencode({'token': token})}"
 
 
 def unsubscribe_token(secret: bytes, *, email: str, purpose: str) -> str:
