@@ -62,10 +62,12 @@ def receipt_counts(session: Session) -> list[tuple[int, str, str, int]]:
 
 
 def category_grants(session: Session, version: int) -> dict[str, tuple[int, int]]:
-    """For one notice version's banner receipts: category → (granted, decided)."""
+    """For one notice version's receipts: category → (granted, decided). Streamed: the
+    JSON decisions are counted here rather than with each engine's own JSON functions."""
     totals: dict[str, tuple[int, int]] = {}
-    for (categories,) in session.execute(
-            select(ConsentReceipt.categories).where(ConsentReceipt.notice_version == version)):
+    for categories in session.scalars(
+            select(ConsentReceipt.categories).where(ConsentReceipt.notice_version == version)
+            .execution_options(yield_per=2000)):
         for key, granted in (categories or {}).items():
             yes, all_ = totals.get(key, (0, 0))
             totals[key] = (yes + bool(granted), all_ + 1)

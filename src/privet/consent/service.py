@@ -233,6 +233,43 @@ def record_receipt(session: Session, *, secret: bytes, notice: Notice, choice: C
     return receipt
 
 
+@dataclass(frozen=True)
+class VersionFigures:
+    version: int
+    published_at: datetime
+    text_hash: str
+    by_action: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_action.values())
+
+
+@dataclass(frozen=True)
+class ConsentFigures:
+    """Receipts per notice version and action, and the current version's acceptance per
+    cookie category (granted, decided)."""
+
+    versions: list[VersionFigures]
+    sources: dict[str, int]
+    categories: dict[str, tuple[int, int]]
+
+
+def consent_figures(session: Session, *, current: Notice) -> ConsentFigures:
+    by_version: dict[int, dict[str, int]] = {}
+    sources: dict[str, int] = {}
+    for version, source, action, count in repository.receipt_counts(session):
+        actions = by_version.setdefault(version, {})
+        actions[action] = actions.get(action, 0) + count
+        sources[source] = sources.get(source, 0) + count
+    versions = [VersionFigures(version=row.version, published_at=row.published_at,
+                               text_hash=row.text_hash,
+                               by_action=by_version.get(row.version, {}))
+                for row in reversed(repository.notices(session))]
+    return ConsentFigures(versions=versions, sources=sources,
+                          categories=repository.category_grants(session, current.version))
+
+
 # ---------------------------------------------------------------------- current consent
 
 

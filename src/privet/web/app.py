@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from privet import __version__
+from privet.consent.admin_pages import router as consent_admin
 from privet.consent.endpoints import publish_current_notice
 from privet.consent.endpoints import router as consent_api
 from privet.consent.pages import router as consent_pages
@@ -109,6 +110,7 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
     app.include_router(admin_pages)
     app.include_router(consent_api)
     app.include_router(consent_pages)
+    app.include_router(consent_admin)
     if is_demo_workspace(workspace.root):
         app.include_router(demo_shop)
     return app
