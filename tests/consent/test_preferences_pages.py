@@ -26,7 +26,7 @@ from privet.kit.workspace import Workspace
 from privet.models.consent import ConsentReceipt
 from privet.models.outbox import MessageKind
 from privet.web.deps import utc_now
-from web_helpers import code_for, outbox
+from web_helpers import ADMIN_PASSWORD, code_for, outbox
 
 EMAIL = "lea.petit@example.org"
 LINK = re.compile(r"open this link: (\S+)")
@@ -198,3 +198,26 @@ def test_an_access_package_holds_the_persons_consent_receipts(
 @pytest.mark.parametrize("path", ["/privacy-center", "/privacy-center/preferences"])
 def test_the_privacy_center_links_to_the_preferences(client: TestClient, path: str) -> None:
     assert 'href="/privacy-center/preferences"' in client.get(path).text
+
+
+def test_the_admin_sees_consent_figures_per_notice_version(
+        client: TestClient, privet_sessions: sessionmaker[Session],
+        admin_user: dict[str, str]) -> None:
+    notice = client.get("/api/consent/notice").json()
+    for n, action in enumerate(("accept_all", "reject_all", "reject_all")):
+        client.post("/api/consent/receipts", json={
+            "device_id": f"d-{n:020d}", "notice_version": notice["version"], "action": action})
+    assert client.get("/admin/consent", headers={"Accept": "text/html"},
+                      follow_redirects=False).status_code == 303
+    login = client.get("/admin/login")
+    signed_in = client.post("/admin/login", data={
+        "csrf_token": csrf(login.text), "username": admin_user["viewer"],
+        "password": ADMIN_PASSWORD}, follow_redirects=False)
+    assert signed_in.status_code == 303
+    page = client.get("/admin/consent")
+    assert page.status_code == 200
+    rows = re.findall(r"<tr><th scope=\"row\">(\w+)</th><td>(\d+)</td><td>(\d+)</td>",
+                      page.text)
+    assert ("analytics", "1", "3") in rows and ("marketing", "1", "3") in rows
+    assert notice["text_hash"] in page.text
+    assert "banner: 3" in page.text

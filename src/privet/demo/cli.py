@@ -106,8 +106,11 @@ def _serve(workspace: Workspace, *, host: str, port: int) -> None:
 [bold]Privet is serving the demo[/] (Ctrl-C to stop)
   {base}/                 where everything is
   {base}/privacy-center   make a request as a person would (emails land in the outbox)
+  {base}/demo/shop        a company page with the consent banner and a blocked analytics script
+  {base}/privacy-center/preferences   a person's consents, subscriptions and their history
   {base}/admin            the privacy team: user [bold]admin[/], password [bold]{password}[/]
   {base}/admin/outbox     the demo's mailbox: verification codes and answers
+  {base}/admin/consent    consent figures per notice version
   {base}/docs             the API (OpenAPI)
 The password is stored only as an argon2 hash: note it now.""", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")
