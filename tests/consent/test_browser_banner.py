@@ -292,6 +292,10 @@ def test_global_privacy_control_is_honoured(live_server: LiveServer,
     banner = page.locator("#privet-banner")
     expect(banner).to_be_visible()  # the person may still grant the rest
     expect(page.locator("#privet-gpc-note")).to_be_visible()
+    pending = _stored(context)
+    assert "c" not in pending  # remembered, but not a choice: the banner still asks
+    page.reload()  # no second GPC receipt: the receipts below are exactly gpc, accept_all
+    expect(banner).to_be_visible()
     banner.locator('[data-action="customise"]').click()
     marketing = banner.locator('input[name="privet-category"][value="marketing"]')
     expect(marketing).not_to_be_checked()
@@ -305,6 +309,7 @@ def test_global_privacy_control_is_honoured(live_server: LiveServer,
     assert "_fbp" not in _cookies(context)
     stored = _stored(context)
     assert stored["g"] is True and stored["c"]["marketing"] is False
+    assert stored["id"] == pending["id"]  # one browser, one id, before and after choosing
 
     receipts = _receipts(live_server, stored["id"])
     assert [r.action for r in receipts] == ["gpc", "accept_all"]

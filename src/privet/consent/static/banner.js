@@ -404,7 +404,12 @@
       showSettings();
       if (wantOpen) open();
     } else {
-      if (gpc) post("gpc", decide(function () { return false; }));
+      // GPC before any choice: one receipt per notice version and browser, remembered by a
+      // pending cookie (no "c", so it is not a choice and the banner still asks)
+      if (gpc && !(s && s.g === true && s.p === notice.version && s.id === deviceId)) {
+        post("gpc", decide(function () { return false; }));
+        writeStored({id: deviceId, g: true, p: notice.version});
+      }
       open();
     }
   }
