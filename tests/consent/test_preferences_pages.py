@@ -99,6 +99,12 @@ def test_a_person_sees_and_changes_their_consents_from_the_emailed_link(
         "csrf_token": csrf(page.text), "token": token, "purpose": ["newsletter"]})
     assert len(receipts(privet_sessions)) == 2  # nothing changed: nothing recorded
 
+    client.post("/privacy-center/preferences/manage", headers={"Sec-GPC": "1"}, data={
+        "csrf_token": csrf(page.text), "token": token, "purpose": ["newsletter",
+                                                                   "advertising"]})
+    third = receipts(privet_sessions)[-1]  # GPC: advertising stays refused
+    assert third.gpc is True and third.purposes == {"advertising": False}
+
 
 def test_the_preferences_page_needs_a_genuine_current_link(
         client: TestClient, privet_sessions: sessionmaker[Session]) -> None:

@@ -101,6 +101,7 @@ def save_preferences(request: Request, _csrf: CsrfChecked, session: DbSession,
                                choice=service.Choice(
                                    action=action, source=ConsentSource.preference_center,
                                    email=email, purposes=changed,
+                                   gpc=request.headers.get("sec-gpc", "").strip() == "1",
                                    user_agent=request.headers.get("user-agent"),
                                    ip_address=request.client.host if request.client else None))
     query = urlencode({"token": token, "saved": "1"})
