@@ -227,3 +227,14 @@ def test_the_admin_sees_consent_figures_per_notice_version(
     assert ("analytics", "1", "3") in rows and ("marketing", "1", "3") in rows
     assert notice["text_hash"] in page.text
     assert "banner: 3" in page.text
+
+
+def test_the_link_form_cannot_flood_a_mailbox(
+        client: TestClient, privet_sessions: sessionmaker[Session]) -> None:
+    page = client.get("/privacy-center/preferences")
+    answers = [client.post("/privacy-center/preferences",
+                           data={"csrf_token": csrf(page.text), "email": EMAIL}).status_code
+               for _ in range(service.PREFERENCES_LINKS_PER_HOUR + 1)]
+    assert answers == [200] * service.PREFERENCES_LINKS_PER_HOUR + [429]
+    assert len(outbox(privet_sessions, kind=MessageKind.preferences)) == \
+        service.PREFERENCES_LINKS_PER_HOUR

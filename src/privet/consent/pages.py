@@ -19,9 +19,6 @@ from privet.consent import service
 from privet.consent.endpoints import CurrentNotice
 from privet.consent.notices import Notice
 from privet.models.consent import ConsentAction, ConsentSource
-from privet.models.outbox import MessageKind
-from privet.notify.mailer import queue_message
-from privet.notify.messages import preferences_message
 from privet.web.csrf import CsrfChecked
 from privet.web.deps import CurrentManifest, CurrentSettings, DbSession, Now, WorkspaceSecret
 from privet.web.pages import render
@@ -51,16 +48,13 @@ def send_link(request: Request, _csrf: CsrfChecked, session: DbSession,
     """Email the preferences link. The page says the same whether or not the address is
     known to us, so it tells nobody who our customers are."""
     try:
-        token = service.preferences_token(secret, email=email.strip(), now=now)
+        service.send_preferences_link(session, manifest=manifest, base_url=settings.base_url,
+                                      secret=secret, email=email.strip(),
+                                      language=language or None, now=now)
     except service.InvalidConsent:
         return render(request, "privacy_center/preferences_ask.html", status_code=422,
                       active="preferences", values={"email": email},
                       errors={"email": "Enter an email address like name@example.com."})
-    link = f"{settings.base_url.rstrip('/')}{PREFERENCES}/manage?{urlencode({'token': token})}"
-    message = preferences_message(manifest, link=link, language=language or None,
-                                  expires_at=now + service.PREFERENCES_LINK_TTL)
-    queue_message(session, to=email.strip(), subject=message.subject, text=message.text,
-                  html=message.html, kind=MessageKind.preferences)
     return render(request, "privacy_center/preferences_sent.html", active="preferences")
 
 

@@ -24,11 +24,16 @@ from sqlalchemy.orm import Session
 
 from privet.consent import repository
 from privet.consent.notices import Notice, notice_content
+from privet.kit.clock import utc_naive
 from privet.kit.crypto import SealBroken, seal, unseal
 from privet.kit.durations import Duration
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import LegalBasis, Manifest
 from privet.models.consent import ConsentAction, ConsentReceipt, ConsentSource
+from privet.models.outbox import MessageKind
+from privet.notify import repository as outbox
+from privet.notify.mailer import queue_message
+from privet.notify.messages import preferences_message
 from privet.workflow.service import email_hash, normalise_email
 
 DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -470,6 +475,33 @@ def read_preferences_token(secret: bytes, token: str, *, now: datetime) -> str:
         raise PreferencesLinkExpired("this preferences link has expired",
                                      hint="ask for a new link on the preferences page")
     return str(payload["e"])
+
+
+class TooManyLinks(PrivetError):
+    http_status = 429
+
+
+PREFERENCES_LINKS_PER_HOUR = 3
+
+
+def send_preferences_link(session: Session, *, manifest: Manifest, base_url: str,
+                          secret: bytes, email: str, language: str | None,
+                          now: datetime) -> None:
+    """Email a link to the person's preferences (queued in the outbox, flushed); a few an
+    hour per address at most, so the form cannot be used to flood someone's mailbox."""
+    token = preferences_token(secret, email=email, now=now)
+    address = _checked_email(email)
+    if outbox.recent_count(session, to=address, kind=MessageKind.preferences,
+                           since=utc_naive(now) - timedelta(hours=1)) \
+            >= PREFERENCES_LINKS_PER_HOUR:
+        raise TooManyLinks("too many links were asked for this address in the last hour",
+                           hint="use the link already sent, or try again in an hour")
+    link = f"{base_url.rstrip('/')}/privacy-center/preferences/manage?" \
+        f"{urlencode({'token': token})}"
+    message = preferences_message(manifest, link=link, language=language,
+                                  expires_at=now + PREFERENCES_LINK_TTL)
+    queue_message(session, to=address, subject=message.subject, text=message.text,
+                  html=message.html, kind=MessageKind.preferences)
 
 
 def _aware(moment: datetime) -> datetime:
