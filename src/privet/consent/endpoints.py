@@ -88,9 +88,9 @@ class ReceiptIn(BaseModel):
                                               "- _).")
     email: str | None = Field(None, max_length=320,
                               description="The person's email (API key only).")
-    categories: dict[str, bool] = Field(default_factory=dict,
+    categories: dict[str, bool] = Field(default_factory=dict, max_length=32,
                                         description="Cookie category → granted.")
-    purposes: dict[str, bool] = Field(default_factory=dict,
+    purposes: dict[str, bool] = Field(default_factory=dict, max_length=256,
                                       description="Purpose key → granted.")
     gpc: bool = Field(False, description="`navigator.globalPrivacyControl` was true.")
     language: str | None = Field(None, max_length=8)
