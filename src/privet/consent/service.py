@@ -225,7 +225,7 @@ def record_receipt(session: Session, *, secret: bytes, notice: Notice, choice: C
     language = (choice.language or "").strip()[:8] or None
     receipt = ConsentReceipt(
         receipt_id=f"cr_{secrets.token_urlsafe(18)}", subject_hash=subject,
-        device_id=choice.device_id, recorded_at=now.replace(tzinfo=None, microsecond=0),
+        device_id=choice.device_id, recorded_at=utc_naive(now).replace(microsecond=0),
         notice_version=notice.version, notice_hash=notice.text_hash,
         action=choice.action.value, source=choice.source.value, categories=categories,
         purposes=purposes, gpc=choice.gpc or choice.action is ConsentAction.gpc,
@@ -305,7 +305,7 @@ def current_consent(receipts: Iterable[ConsentReceipt], *, lifetime: Duration,
                     now: datetime) -> CurrentConsent:
     """Fold receipts (oldest first): the newest receipt deciding a key wins; a grant older
     than ``lifetime`` has expired."""
-    moment = now.replace(tzinfo=None)
+    moment = utc_naive(now)
     folded: dict[str, dict[str, Decision]] = {"categories": {}, "purposes": {}}
     for receipt in receipts:
         for kind, decisions in (("categories", receipt.categories),
