@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from privet.consent import notices, service
+from privet.consent import links, notices, service
 from privet.consent.service import Choice, InvalidConsent
 from privet.kit.db import database_url, dispose, open_database, session_scope
 from privet.kit.durations import Duration
@@ -141,29 +141,29 @@ def test_ip_addresses_are_kept_truncated(address: str | None, kept: str | None) 
 
 
 def test_unsubscribe_tokens_name_their_person_and_cannot_be_forged() -> None:
-    token = service.unsubscribe_token(SECRET, email=" Paul.Girard@Example.org",
+    token = links.unsubscribe_token(SECRET, email=" Paul.Girard@Example.org",
                                       purpose="newsletter")
     assert "paul" not in token.lower()
-    claim = service.read_unsubscribe_token(SECRET, token)
+    claim = links.read_unsubscribe_token(SECRET, token)
     assert (claim.email, claim.purpose) == (EMAIL, "newsletter")
     tampered = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
-    for bad in (tampered, token[:20], "", "%%%", service.unsubscribe_token(
+    for bad in (tampered, token[:20], "", "%%%", links.unsubscribe_token(
             b"another secret.................", email=EMAIL, purpose="newsletter")):
-        with pytest.raises(service.UnsubscribeLinkRefused):
-            service.read_unsubscribe_token(SECRET, bad)
-    preferences = service.preferences_token(SECRET, email=EMAIL, now=NOW)
-    with pytest.raises(service.UnsubscribeLinkRefused):  # not an unsubscribe token
-        service.read_unsubscribe_token(SECRET, preferences)
+        with pytest.raises(links.LinkRefused):
+            links.read_unsubscribe_token(SECRET, bad)
+    preferences = links.preferences_token(SECRET, email=EMAIL, now=NOW)
+    with pytest.raises(links.LinkRefused):  # not an unsubscribe token
+        links.read_unsubscribe_token(SECRET, preferences)
 
 
 def test_preferences_links_expire_after_a_day() -> None:
-    token = service.preferences_token(SECRET, email=EMAIL, now=NOW.replace(tzinfo=UTC))
-    assert service.read_preferences_token(SECRET, token, now=NOW + timedelta(hours=23)) == EMAIL
-    with pytest.raises(service.PreferencesLinkExpired):
-        service.read_preferences_token(SECRET, token, now=NOW + timedelta(hours=24))
+    token = links.preferences_token(SECRET, email=EMAIL, now=NOW.replace(tzinfo=UTC))
+    assert links.read_preferences_token(SECRET, token, now=NOW + timedelta(hours=23)) == EMAIL
+    with pytest.raises(links.PreferencesLinkExpired):
+        links.read_preferences_token(SECRET, token, now=NOW + timedelta(hours=24))
 
 
 def test_an_email_that_is_not_one_is_refused_before_anything_is_stored() -> None:
     for hostile in ("", "no-at-sign", "a@b", "x" * 400 + "@example.org", "a b@example.org"):
         with pytest.raises(InvalidConsent):
-            service.unsubscribe_token(SECRET, email=hostile, purpose="newsletter")
+            links.unsubscribe_token(SECRET, email=hostile, purpose="newsletter")

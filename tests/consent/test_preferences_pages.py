@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from privet.consent import service
+from privet.consent import links
 from privet.jobs.inline import InlineRunner
 from privet.kit.workspace import Workspace
 from privet.models.consent import ConsentReceipt
@@ -139,7 +139,7 @@ def test_the_link_form_refuses_a_bad_address_and_a_missing_csrf_token(
 
 def unsubscribe_url(client: TestClient) -> str:
     secret: bytes = client.app.state.privet.secret  # type: ignore[attr-defined]
-    token = service.unsubscribe_token(secret, email=EMAIL, purpose="newsletter")
+    token = links.unsubscribe_token(secret, email=EMAIL, purpose="newsletter")
     return f"/consent/unsubscribe?token={token}"
 
 
@@ -178,7 +178,7 @@ def test_an_access_package_holds_the_persons_consent_receipts(
     with sqlite3.connect(demo_workspace.root / Path("data") / "nuage.db") as db:
         (email,) = db.execute("SELECT email FROM contacts ORDER BY id LIMIT 1").fetchone()
     secret: bytes = client.app.state.privet.secret  # type: ignore[attr-defined]
-    token = service.unsubscribe_token(secret, email=email, purpose="newsletter")
+    token = links.unsubscribe_token(secret, email=email, purpose="newsletter")
     client.post(f"/consent/unsubscribe?token={token}",
                 data={"List-Unsubscribe": "One-Click"})
     [receipt] = receipts(privet_sessions)
@@ -234,7 +234,7 @@ def test_the_link_form_cannot_flood_a_mailbox(
     page = client.get("/privacy-center/preferences")
     answers = [client.post("/privacy-center/preferences",
                            data={"csrf_token": csrf(page.text), "email": EMAIL}).status_code
-               for _ in range(service.PREFERENCES_LINKS_PER_HOUR + 1)]
-    assert answers == [200] * service.PREFERENCES_LINKS_PER_HOUR + [429]
+               for _ in range(links.PREFERENCES_LINKS_PER_HOUR + 1)]
+    assert answers == [200] * links.PREFERENCES_LINKS_PER_HOUR + [429]
     assert len(outbox(privet_sessions, kind=MessageKind.preferences)) == \
-        service.PREFERENCES_LINKS_PER_HOUR
+        links.PREFERENCES_LINKS_PER_HOUR

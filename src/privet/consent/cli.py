@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from privet.consent import notices, repository, service
+from privet.consent import links, notices, repository, service
 from privet.kit.cli import WorkspaceDir, console, reports_errors
 from privet.kit.clock import utc_naive
 from privet.kit.db import dispose, session_scope
@@ -129,7 +129,7 @@ def verify(dir: WorkspaceDir = None) -> None:
 def unsubscribe_link(email: Email, purpose: PurposeKey, dir: WorkspaceDir = None) -> None:
     """The unsubscribe link of one person for one purpose, and its RFC 8058 headers."""
     workspace = Workspace.find(dir)
-    url = service.unsubscribe_url(workspace.settings.base_url, workspace.secret(),
+    url = links.unsubscribe_url(workspace.settings.base_url, workspace.secret(),
                                   email=email, purpose=purpose,
                                   manifest=workspace.load_manifest())
     _say(url)

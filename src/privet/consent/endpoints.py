@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from privet.auth.service import AuthenticationError, Principal, require_scope
-from privet.consent import notices, service
+from privet.consent import links, notices, service
 from privet.consent.notices import Notice
 from privet.kit.clock import utc_naive
 from privet.kit.db import session_scope
@@ -249,7 +249,7 @@ def unsubscribe_links(payload: ContactIn, _caller: ConsentWriter, manifest: Curr
                       settings: CurrentSettings, secret: WorkspaceSecret) -> UnsubscribeLinks:
     """The unsubscribe link of one person for one purpose, and the ``List-Unsubscribe`` /
     ``List-Unsubscribe-Post`` headers of RFC 8058 for the company's mailer."""
-    url = service.unsubscribe_url(settings.base_url, secret, email=payload.email,
+    url = links.unsubscribe_url(settings.base_url, secret, email=payload.email,
                                   purpose=payload.purpose, manifest=manifest)
     return UnsubscribeLinks(url=url, one_click_url=url, headers={
         "List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

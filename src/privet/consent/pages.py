@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from privet.consent import service
+from privet.consent import links, service
 from privet.consent.endpoints import CurrentNotice
 from privet.consent.notices import Notice
 from privet.models.consent import ConsentAction, ConsentSource
@@ -48,7 +48,7 @@ def send_link(request: Request, _csrf: CsrfChecked, session: DbSession,
     """Email the preferences link. The page says the same whether or not the address is
     known to us, so it tells nobody who our customers are."""
     try:
-        service.send_preferences_link(session, manifest=manifest, base_url=settings.base_url,
+        links.send_preferences_link(session, manifest=manifest, base_url=settings.base_url,
                                       secret=secret, email=email.strip(),
                                       language=language or None, now=now)
     except service.InvalidConsent:
@@ -65,7 +65,7 @@ def preferences_page(request: Request, session: DbSession, manifest: CurrentMani
                      saved: Annotated[str, Query()] = "") -> HTMLResponse:
     """Every purpose a person chooses, where it stands and since when; the history of their
     choices (403 without a genuine link, 410 once it expired)."""
-    email = service.read_preferences_token(secret, token, now=now)
+    email = links.read_preferences_token(secret, token, now=now)
     found = service.subject_consent(session, secret=secret, manifest=manifest, email=email,
                                     now=now)
     return _no_store(render(
@@ -82,7 +82,7 @@ def save_preferences(request: Request, _csrf: CsrfChecked, session: DbSession,
                      purpose: Annotated[list[str] | None, Form()] = None) -> Response:
     """Record the choices on the page as one receipt (source ``preference_center``);
     nothing is recorded when nothing changed."""
-    email = service.read_preferences_token(secret, token, now=now)
+    email = links.read_preferences_token(secret, token, now=now)
     ticked = set(purpose or ())
     chosen = {key: key in ticked for key in notice.purposes}
     current = service.subject_consent(session, secret=secret, manifest=manifest,
@@ -107,7 +107,7 @@ def unsubscribe_page(request: Request, secret: WorkspaceSecret, notice: CurrentN
                      token: Annotated[str, Query()] = "") -> HTMLResponse:
     """The page of the unsubscribe link: one button. Opening it changes nothing (mail
     scanners open links)."""
-    claim = service.read_unsubscribe_token(secret, token)
+    claim = links.read_unsubscribe_token(secret, token)
     return _no_store(render(request, "privacy_center/unsubscribe.html", token=token,
                             purpose=_purpose_name(notice, claim.purpose),
                             email=_masked(claim.email), done=False))
@@ -121,8 +121,8 @@ def unsubscribe(request: Request, session: DbSession, manifest: CurrentManifest,
     """Unsubscribe: the button of the page above, or a mail client's RFC 8058 one-click
     POST (body ``List-Unsubscribe=One-Click``, no cookie: the sealed token in the address
     is the authority). Doing it twice records nothing more."""
-    claim = service.read_unsubscribe_token(secret, token)
-    service.unsubscribe(session, secret=secret, notice=notice, claim=claim, now=now,
+    claim = links.read_unsubscribe_token(secret, token)
+    links.unsubscribe(session, secret=secret, notice=notice, claim=claim, now=now,
                         manifest=manifest, user_agent=request.headers.get("user-agent"))
     if one_click == "One-Click":
         return PlainTextResponse("unsubscribed\n")

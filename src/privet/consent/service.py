@@ -6,8 +6,6 @@ Services take the session and flush; the edge (route, CLI command) commits.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import ipaddress
@@ -16,32 +14,24 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
 from privet.consent import repository
-from privet.consent.notices import Notice, notice_content
+from privet.consent.notices import Notice
 from privet.kit.clock import utc_naive
-from privet.kit.crypto import SealBroken, seal, unseal
 from privet.kit.durations import Duration
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import LegalBasis, Manifest
 from privet.models.consent import ConsentAction, ConsentReceipt, ConsentSource
-from privet.models.outbox import MessageKind
-from privet.notify import repository as outbox
-from privet.notify.mailer import queue_message
-from privet.notify.messages import preferences_message
 from privet.workflow.service import email_hash, normalise_email
 
 DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 JURISDICTION = re.compile(r"^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
 MAX_EMAIL = 320
 _SIGNING_LABEL = b"privet consent receipts v1"
-_UNSUBSCRIBE = "consent-unsubscribe"
-_PREFERENCES = "consent-preferences"
 
 
 class InvalidConsent(PrivetError):
@@ -52,12 +42,6 @@ class InvalidConsent(PrivetError):
 
 class UnknownPurpose(PrivetError):
     http_status = 404
-
-
-class UnsubscribeLinkRefused(PrivetError):
-    """An unsubscribe link that was not made by this Privet (tampered or cut short)."""
-
-    http_status = 403
 
 
 # ---------------------------------------------------------------------------- receipts
@@ -94,8 +78,17 @@ def truncate_ip(address: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
-def _subject_hash(secret: bytes, email: str) -> str:
-    return email_hash(secret, _checked_email(email))
+def checked_email(email: str) -> str:
+    if len(email) > MAX_EMAIL:
+        raise InvalidConsent(f"email: an email address has at most {MAX_EMAIL} characters")
+    try:
+        return normalise_email(email)
+    except PrivetError as error:
+        raise InvalidConsent(f"email: {error.message}", hint=error.hint) from None
+
+
+def subject_hash(secret: bytes, email: str) -> str:
+    return email_hash(secret, checked_email(email))
 
 
 def _decisions(kind: str, given: Mapping[str, bool], allowed: Sequence[str],
@@ -220,7 +213,7 @@ def record_receipt(session: Session, *, secret: bytes, notice: Notice, choice: C
     if choice.jurisdiction is not None and not JURISDICTION.fullmatch(choice.jurisdiction):
         raise InvalidConsent("jurisdiction: EU, EEA, a country code (FR) or a subdivision "
                              "(US-CA)")
-    subject = _subject_hash(secret, choice.email) if choice.email is not None else None
+    subject = subject_hash(secret, choice.email) if choice.email is not None else None
     categories, purposes = _decide(notice, choice)
     language = (choice.language or "").strip()[:8] or None
     receipt = ConsentReceipt(
@@ -329,7 +322,7 @@ class SubjectConsent:
 
 def subject_consent(session: Session, *, secret: bytes, manifest: Manifest, email: str,
                     now: datetime) -> SubjectConsent:
-    receipts = repository.receipts_of_subject(session, _subject_hash(secret, email))
+    receipts = repository.receipts_of_subject(session, subject_hash(secret, email))
     return SubjectConsent(
         current=current_consent(receipts, lifetime=manifest.consent.consent_lifetime, now=now),
         receipts=receipts)
@@ -338,7 +331,7 @@ def subject_consent(session: Session, *, secret: bytes, manifest: Manifest, emai
 def receipts_for_access(session: Session, *, secret: bytes, email: str) -> list[dict[str, Any]]:
     """A person's receipts for their access package (oldest first)."""
     return [receipt_fields(r)
-            for r in repository.receipts_of_subject(session, _subject_hash(secret, email))]
+            for r in repository.receipts_of_subject(session, subject_hash(secret, email))]
 
 
 @dataclass(frozen=True)
@@ -363,7 +356,7 @@ def may_contact(session: Session, *, secret: bytes, manifest: Manifest, email: s
         raise UnknownPurpose(f"purpose: `{purpose}` is not a purpose of the manifest",
                              hint=f"one of: {', '.join(manifest.purposes)}")
     basis = declared.legal_basis.value if declared.legal_basis else None
-    receipts = repository.receipts_of_subject(session, _subject_hash(secret, email))
+    receipts = repository.receipts_of_subject(session, subject_hash(secret, email))
     decision = current_consent(receipts, lifetime=manifest.consent.consent_lifetime,
                                now=now).purposes.get(purpose)
     allowed, reason = _contact_rule(declared.legal_basis, decision)
@@ -384,144 +377,3 @@ def _contact_rule(basis: LegalBasis | None, decision: Decision | None) -> tuple[
     if decision is not None and not decision.granted:
         return False, f"the person objected or unsubscribed ({decision.source})"
     return True, f"no objection recorded; legal basis {basis.value if basis else 'none'}"
-
-
-# ------------------------------------------------------------------ links in emails
-
-
-class PreferencesLinkExpired(PrivetError):
-    http_status = 410
-
-
-PREFERENCES_LINK_TTL = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class UnsubscribeClaim:
-    email: str
-    purpose: str
-
-
-def _sealed_token(secret: bytes, kind: str, payload: dict[str, Any]) -> str:
-    """An opaque token (AES-GCM sealed for ``kind``): it cannot be forged, nor read, nor
-    used as a token of another kind."""
-    sealed = seal(secret, kind, json.dumps(payload, separators=(",", ":")).encode())
-    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
-
-
-def _opened_token(secret: bytes, kind: str, token: str) -> dict[str, Any] | None:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload = json.loads(unseal(secret, kind, raw))
-    except (SealBroken, binascii.Error, ValueError, UnicodeError):
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
-def _checked_email(email: str) -> str:
-    if len(email) > MAX_EMAIL:
-        raise InvalidConsent(f"email: an email address has at most {MAX_EMAIL} characters")
-    try:
-        return normalise_email(email)
-    except PrivetError as error:
-        raise InvalidConsent(f"email: {error.message}", hint=error.hint) from None
-
-
-def unsubscribe_url(base_url: str, secret: bytes, *, email: str, purpose: str,
-                    manifest: Manifest) -> str:
-    """The unsubscribe link (also the RFC 8058 one-click URL) for a purpose a person
-    subscribes to (one the notice lists)."""
-    choosable = [p["key"] for p in notice_content(manifest)["purposes"]]
-    if purpose not in choosable:
-        raise UnknownPurpose(f"purpose: `{purpose}` is not one a person subscribes to",
-                             hint=f"one of: {', '.join(choosable) or 'none'}")
-    token = unsubscribe_token(secret, email=email, purpose=purpose)
-    return f"{base_url.rstrip('/')}/consent/unsubscribe?{urlencode({'token': token})}"
-
-
-def unsubscribe_token(secret: bytes, *, email: str, purpose: str) -> str:
-    """The token of an unsubscribe link: it never expires, as unsubscribe links must keep
-    working for as long as the emails carrying them are read."""
-    return _sealed_token(secret, _UNSUBSCRIBE, {"e": _checked_email(email), "p": purpose})
-
-
-def read_unsubscribe_token(secret: bytes, token: str) -> UnsubscribeClaim:
-    payload = _opened_token(secret, _UNSUBSCRIBE, token)
-    if payload is None or not isinstance(payload.get("e"), str) \
-            or not isinstance(payload.get("p"), str):
-        raise UnsubscribeLinkRefused(
-            "this unsubscribe link is not valid: it may have been cut short when it was "
-            "copied", hint="use the link in the latest email, or the preference center")
-    return UnsubscribeClaim(email=payload["e"], purpose=payload["p"])
-
-
-def preferences_token(secret: bytes, *, email: str, now: datetime) -> str:
-    """The token of a preference-center link, valid ``PREFERENCES_LINK_TTL``."""
-    return _sealed_token(secret, _PREFERENCES, {"e": _checked_email(email),
-                                                "t": int(_aware(now).timestamp())})
-
-
-def read_preferences_token(secret: bytes, token: str, *, now: datetime) -> str:
-    """The email a preference-center link was sent to; 403 if it is not genuine, 410 once
-    it is older than ``PREFERENCES_LINK_TTL``."""
-    payload = _opened_token(secret, _PREFERENCES, token)
-    if payload is None or not isinstance(payload.get("e"), str) \
-            or not isinstance(payload.get("t"), int):
-        raise UnsubscribeLinkRefused(
-            "this preferences link is not valid: it may have been cut short when it was "
-            "copied", hint="ask for a new link on the preferences page")
-    issued = datetime.fromtimestamp(payload["t"], UTC)
-    if not issued <= _aware(now) < issued + PREFERENCES_LINK_TTL:
-        raise PreferencesLinkExpired("this preferences link has expired",
-                                     hint="ask for a new link on the preferences page")
-    return str(payload["e"])
-
-
-class TooManyLinks(PrivetError):
-    http_status = 429
-
-
-PREFERENCES_LINKS_PER_HOUR = 3
-
-
-def send_preferences_link(session: Session, *, manifest: Manifest, base_url: str,
-                          secret: bytes, email: str, language: str | None,
-                          now: datetime) -> None:
-    """Email a link to the person's preferences (queued in the outbox, flushed); a few an
-    hour per address at most, so the form cannot be used to flood someone's mailbox."""
-    token = preferences_token(secret, email=email, now=now)
-    address = _checked_email(email)
-    if outbox.recent_count(session, to=address, kind=MessageKind.preferences,
-                           since=utc_naive(now) - timedelta(hours=1)) \
-            >= PREFERENCES_LINKS_PER_HOUR:
-        raise TooManyLinks("too many links were asked for this address in the last hour",
-                           hint="use the link already sent, or try again in an hour")
-    link = f"{base_url.rstrip('/')}/privacy-center/preferences/manage?" \
-        f"{urlencode({'token': token})}"
-    message = preferences_message(manifest, link=link, language=language,
-                                  expires_at=now + PREFERENCES_LINK_TTL)
-    queue_message(session, to=address, subject=message.subject, text=message.text,
-                  html=message.html, kind=MessageKind.preferences)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def unsubscribe(session: Session, *, secret: bytes, manifest: Manifest, notice: Notice,
-                claim: UnsubscribeClaim, now: datetime,
-                user_agent: str | None = None) -> ConsentReceipt | None:
-    """Withdraw ``claim.purpose`` for ``claim.email`` (an email-link receipt); None when it is
-    already withdrawn, so a repeated click records nothing more."""
-    if claim.purpose not in notice.purposes:
-        raise UnknownPurpose(f"this list (`{claim.purpose}`) no longer exists",
-                             hint="nothing to unsubscribe from")
-    receipts = repository.receipts_of_subject(session, _subject_hash(secret, claim.email))
-    decision = current_consent(receipts, lifetime=manifest.consent.consent_lifetime,
-                               now=now).purposes.get(claim.purpose)
-    if decision is not None and not decision.granted:
-        return None
-    return record_receipt(session, secret=secret, notice=notice, now=now, choice=Choice(
-        action=ConsentAction.withdraw, source=ConsentSource.email_link, email=claim.email,
-        purposes={claim.purpose: False}, user_agent=user_agent))
-
