@@ -1,5 +1,6 @@
 """The consent rules: recording a choice as a receipt, deriving a person's current consent,
-answering "may I email X for purpose P?", and the unsubscribe tokens of marketing email.
+answering "may I email X for purpose P?", the figures of the admin page. The links in
+emails (unsubscribe, preferences) are in ``links.py``.
 
 Services take the session and flush; the edge (route, CLI command) commits.
 """
