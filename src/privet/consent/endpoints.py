@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from privet.auth.service import AuthenticationError, Principal, require_scope
+from privet.auth.service import AuthenticationError, Principal
 from privet.consent import links, notices, service
 from privet.consent.notices import Notice
 from privet.kit.clock import utc_naive
@@ -31,8 +32,9 @@ from privet.web.deps import (
     DbSession,
     Now,
     WorkspaceSecret,
+    web_context,
 )
-from privet.web.security import api_caller, api_principal
+from privet.web.security import api_caller, api_principal, authorise_api
 
 router = APIRouter(tags=["consent"])
 STATIC = Path(__file__).parent / "static"
@@ -51,7 +53,7 @@ def publish_current_notice(runtime: Runtime) -> Notice:
                                        secret=runtime.secret, actor="system", now=utc_naive())
 
 
-def current_notice(request: Request) -> Notice:
+async def current_notice(request: Request) -> Notice:
     """The notice in force, published when the app started."""
     notice: Notice = request.app.state.consent_notice
     return notice
@@ -62,7 +64,7 @@ ConsentReader = Annotated[Principal, Depends(api_caller(Role.viewer, "consent:re
 ConsentWriter = Annotated[Principal, Depends(api_caller(Role.privacy_officer, "consent:write"))]
 
 
-def _public(response: Response) -> None:
+async def _public(response: Response) -> None:
     response.headers.update(PUBLIC_HEADERS)
 
 
@@ -187,43 +189,61 @@ def receipts_preflight() -> Response:
     return Response(status_code=204, headers=PUBLIC_HEADERS)
 
 
-@router.post("/api/consent/receipts", status_code=status.HTTP_201_CREATED)
-def create_receipt(payload: ReceiptIn, request: Request, session: DbSession,
-                   secret: WorkspaceSecret, notice: CurrentNotice, now: Now,
-                   _cors: PublicHeaders) -> ReceiptOut:
+@router.post("/api/consent/receipts", status_code=status.HTTP_201_CREATED,
+             response_model=ReceiptOut)
+async def create_receipt(payload: ReceiptIn, request: Request, notice: CurrentNotice,
+                         now: Now) -> JSONResponse:
     """Record a choice. Public for a browser's banner choice (``device_id``, source
     ``banner``); a person's choice by ``email``, or another source, needs an API key with
     ``consent:write``. A ``Sec-GPC: 1`` header counts as ``gpc``. 422 names the field of a
     choice that does not fit the notice; nothing is stored then."""
-    if payload.email is not None or payload.source is not ConsentSource.banner:
-        principal = api_principal(request, session, now)
-        if principal is None:
-            raise AuthenticationError(
-                "recording a person's consent by email, or from another source than the "
-                "banner, needs an API key", hint="send `Authorization: Bearer <key>` with "
-                "the scope consent:write")
-        require_scope(principal, "consent:write")
-    shown = notice if payload.notice_version == notice.version else \
-        notices.get_notice(session, payload.notice_version)
-    receipt = service.record_receipt(
-        session, secret=secret, notice=shown, now=now, notice_hash=payload.notice_hash,
-        choice=service.Choice(
-            action=payload.action, source=payload.source, categories=payload.categories,
-            purposes=payload.purposes,
-            gpc=payload.gpc or request.headers.get("sec-gpc", "").strip() == "1",
-            device_id=payload.device_id, email=payload.email, language=payload.language,
-            jurisdiction=payload.jurisdiction, user_agent=request.headers.get("user-agent"),
-            ip_address=request.client.host if request.client else None))
-    return ReceiptOut.of(receipt)
+    choice = service.Choice(
+        action=payload.action, source=payload.source, categories=payload.categories,
+        purposes=payload.purposes,
+        gpc=payload.gpc or request.headers.get("sec-gpc", "").strip() == "1",
+        device_id=payload.device_id, email=payload.email, language=payload.language,
+        jurisdiction=payload.jurisdiction, user_agent=request.headers.get("user-agent"),
+        ip_address=request.client.host if request.client else None)
+    # The hot path of a busy banner: its whole unit of work (key check, insert, commit) in
+    # one trip to the thread pool, where a DbSession dependency would make three.
+    receipt = await run_in_threadpool(_record_receipt, request, payload, notice, choice, now)
+    return JSONResponse(receipt.model_dump(mode="json"), status_code=201,
+                        headers=PUBLIC_HEADERS)
 
 
-@router.post("/api/consent/check")
-def check_contact(payload: ContactIn, _caller: ConsentReader, session: DbSession,
-                  manifest: CurrentManifest, secret: WorkspaceSecret, now: Now) -> ContactOut:
+def _record_receipt(request: Request, payload: ReceiptIn, notice: Notice,
+                    choice: service.Choice, now: datetime) -> ReceiptOut:
+    runtime = web_context(request)
+    with session_scope(runtime.sessions) as session:
+        if payload.email is not None or payload.source is not ConsentSource.banner:
+            if api_principal(request, session, now) is None:
+                raise AuthenticationError(
+                    "recording a person's consent by email, or from another source than "
+                    "the banner, needs an API key", hint="send `Authorization: Bearer <key>` "
+                    "with the scope consent:write")
+            authorise_api(request, session, now, at_least=Role.privacy_officer,
+                          scope="consent:write")
+        shown = notice if payload.notice_version == notice.version else \
+            notices.get_notice(session, payload.notice_version)
+        return ReceiptOut.of(service.record_receipt(
+            session, secret=runtime.secret, notice=shown, choice=choice, now=now,
+            notice_hash=payload.notice_hash))
+
+
+@router.post("/api/consent/check", response_model=ContactOut)
+async def check_contact(payload: ContactIn, request: Request, now: Now) -> ContactOut:
     """"May I email this person for this purpose?", answered from their receipts (POST, so
-    the address stays out of URLs and logs)."""
-    answer = service.may_contact(session, secret=secret, manifest=manifest,
-                                 email=payload.email, purpose=payload.purpose, now=now)
+    the address stays out of URLs and logs). An API key with ``consent:read``."""
+    return await run_in_threadpool(_check_contact, request, payload, now)
+
+
+def _check_contact(request: Request, payload: ContactIn, now: datetime) -> ContactOut:
+    runtime = web_context(request)
+    with session_scope(runtime.sessions) as session:  # one trip to the thread pool
+        authorise_api(request, session, now, at_least=Role.viewer, scope="consent:read")
+        answer = service.may_contact(session, secret=runtime.secret,
+                                     manifest=runtime.manifest, email=payload.email,
+                                     purpose=payload.purpose, now=now)
     return ContactOut(allowed=answer.allowed, purpose=answer.purpose,
                       legal_basis=answer.legal_basis, reason=answer.reason,
                       receipt_id=answer.receipt_id, decided_at=answer.decided_at)

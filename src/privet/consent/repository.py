@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from privet.models.consent import ConsentNotice, ConsentReceipt
+
+_RECEIPTS = cast(Table, ConsentReceipt.__table__)
+_INSERT_RECEIPT = insert(_RECEIPTS)
+"""Built once: with the values passed as parameters, SQLAlchemy reuses its compiled form."""
+
+
+def add_receipt(session: Session, receipt: ConsentReceipt) -> None:
+    """Write a receipt with one INSERT (Core, not the unit of work: a receipt is written once
+    and this session never reads it back, and a banner on a busy site writes many)."""
+    session.execute(_INSERT_RECEIPT, {column.key: getattr(receipt, column.key)
+                                      for column in _RECEIPTS.columns if column.key != "id"})
 
 
 def latest_notice(session: Session) -> ConsentNotice | None:
@@ -29,6 +41,15 @@ def receipts_of_subject(session: Session, subject_hash: str) -> Sequence[Consent
     return session.scalars(select(ConsentReceipt)
                            .where(ConsentReceipt.subject_hash == subject_hash)
                            .order_by(ConsentReceipt.id)).all()
+
+
+def decisions_of_subject(session: Session, subject_hash: str) -> Sequence[Any]:
+    """What a person's receipts decided, oldest first, as plain rows (the hot path of "may I
+    email?": no objects are built)."""
+    return session.execute(
+        select(_RECEIPTS.c.recorded_at, _RECEIPTS.c.receipt_id, _RECEIPTS.c.source,
+               _RECEIPTS.c.action, _RECEIPTS.c.categories, _RECEIPTS.c.purposes)
+        .where(_RECEIPTS.c.subject_hash == subject_hash).order_by(_RECEIPTS.c.id)).all()
 
 
 def receipts_of_device(session: Session, device_id: str) -> Sequence[ConsentReceipt]:

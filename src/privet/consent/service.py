@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -200,7 +200,8 @@ def receipt_is_genuine(secret: bytes, receipt: ConsentReceipt) -> bool:
 
 def record_receipt(session: Session, *, secret: bytes, notice: Notice, choice: Choice,
                    now: datetime, notice_hash: str | None = None) -> ConsentReceipt:
-    """Check ``choice`` against ``notice`` and store it as a signed receipt (flushed).
+    """Check ``choice`` against ``notice`` and store it as a signed receipt (written in the
+    session's transaction; the returned object is not attached to the session).
     InvalidConsent, naming the field, for a choice that cannot be recorded."""
     if notice_hash is not None and notice_hash != notice.text_hash:
         raise InvalidConsent(
@@ -227,8 +228,7 @@ def record_receipt(session: Session, *, secret: bytes, notice: Notice, choice: C
         user_agent=(choice.user_agent or "")[:512] or None,
         ip_truncated=truncate_ip(choice.ip_address), signature="")
     receipt.signature = _signature(secret, receipt)
-    session.add(receipt)
-    session.flush()
+    repository.add_receipt(session, receipt)
     return receipt
 
 
@@ -295,7 +295,18 @@ class CurrentConsent:
     purposes: dict[str, Decision]
 
 
-def current_consent(receipts: Iterable[ConsentReceipt], *, lifetime: Duration,
+class Decides(Protocol):
+    """What folding needs of a receipt (a ConsentReceipt, or a row of its columns)."""
+
+    recorded_at: datetime
+    receipt_id: str
+    source: str
+    action: str
+    categories: dict[str, bool]
+    purposes: dict[str, bool]
+
+
+def current_consent(receipts: Iterable[Decides], *, lifetime: Duration,
                     now: datetime) -> CurrentConsent:
     """Fold receipts (oldest first): the newest receipt deciding a key wins; a grant older
     than ``lifetime`` has expired."""
@@ -357,7 +368,7 @@ def may_contact(session: Session, *, secret: bytes, manifest: Manifest, email: s
         raise UnknownPurpose(f"purpose: `{purpose}` is not a purpose of the manifest",
                              hint=f"one of: {', '.join(manifest.purposes)}")
     basis = declared.legal_basis.value if declared.legal_basis else None
-    receipts = repository.receipts_of_subject(session, subject_hash(secret, email))
+    receipts = repository.decisions_of_subject(session, subject_hash(secret, email))
     decision = current_consent(receipts, lifetime=manifest.consent.consent_lifetime,
                                now=now).purposes.get(purpose)
     allowed, reason = _contact_rule(declared.legal_basis, decision)

@@ -8,12 +8,14 @@ the in-process runner (a thread started with the app), or to Celery workers when
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from privet import __version__
 from privet.consent.admin_pages import router as consent_admin
@@ -27,7 +29,7 @@ from privet.kit.db import database_url, open_database
 from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 from privet.web.admin import router as admin_pages
-from privet.web.csrf import set_csrf_cookie
+from privet.web.csrf import add_csrf_cookie
 from privet.web.errors import register_error_handlers
 from privet.web.index import router as index_router
 from privet.web.pages import STATIC_DIR
@@ -42,6 +44,31 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                "frame-ancestors 'none'; form-action 'self'",
 }
+
+
+class PageHeaders:
+    """The security headers on every response, and the CSRF cookie a page made. Plain ASGI
+    rather than ``@app.middleware``, whose extra task per request every API call would pay
+    for."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                add_csrf_cookie(scope, headers)
+                if scope["path"] != "/docs":
+                    for name, value in SECURITY_HEADERS.items():
+                        headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _start_jobs(app: FastAPI, workspace: Workspace, runtime: Runtime,
@@ -92,16 +119,7 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
     _start_jobs(app, workspace, runtime, run_jobs)
     register_error_handlers(app)
 
-    @app.middleware("http")
-    async def page_headers(request: Request,
-                           call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        set_csrf_cookie(request, response)
-        for name, value in SECURITY_HEADERS.items():
-            if request.url.path not in ("/docs",):
-                response.headers.setdefault(name, value)
-        return response
-
+    app.add_middleware(PageHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(index_router)
     app.include_router(requests_router)

@@ -15,6 +15,8 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Form, Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import Scope
 
 from privet.kit.errors import PrivetError
 from privet.web.deps import web_context
@@ -44,12 +46,15 @@ def csrf_token(request: Request) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def set_csrf_cookie(request: Request, response: Response) -> None:
-    """Give the browser its cookie if a page just made one (called by the middleware)."""
-    token = getattr(request.state, "csrf_cookie", None)
+def add_csrf_cookie(scope: Scope, headers: MutableHeaders) -> None:
+    """Give the browser its cookie if a page just made one (called by the middleware on
+    the response's headers)."""
+    token = scope.get("state", {}).get("csrf_cookie")
     if token is not None:
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https", path="/")
+        carrier = Response()
+        carrier.set_cookie(COOKIE, token, httponly=True, samesite="strict",
+                           secure=scope.get("scheme") == "https", path="/")
+        headers.append("set-cookie", carrier.headers["set-cookie"])
 
 
 def check_csrf(request: Request, csrf_token_: Annotated[str, Form(alias=FIELD)] = "") -> None:

@@ -33,26 +33,28 @@ def request_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def _manifest(request: Request) -> Manifest:
+async def _manifest(request: Request) -> Manifest:
     return web_context(request).manifest
 
 
-def _secret(request: Request) -> bytes:
+async def _secret(request: Request) -> bytes:
     return web_context(request).secret
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return web_context(request).settings
 
 
-def _workspace(request: Request) -> Workspace:
+async def _workspace(request: Request) -> Workspace:
     return web_context(request).workspace
 
 
-def utc_now() -> datetime:
+async def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# The small dependencies below are coroutines: FastAPI runs a plain function dependency in
+# the thread pool, a hop that would cost every request more than the work itself.
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
 CurrentManifest = Annotated[Manifest, Depends(_manifest)]
 WorkspaceSecret = Annotated[bytes, Depends(_secret)]

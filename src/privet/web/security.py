@@ -88,10 +88,17 @@ def api_caller(at_least: Role, scope: str) -> Callable[..., Principal]:
     ``Annotated[Principal, Depends(api_caller(Role.viewer, "requests:read"))]``."""
 
     def dependency(request: Request, session: DbSession, now: Now) -> Principal:
-        principal = require_role(api_principal(request, session, now), at_least=at_least)
-        return require_scope(principal, scope)
+        return authorise_api(request, session, now, at_least=at_least, scope=scope)
 
     return dependency
+
+
+def authorise_api(request: Request, session: Session, now: Any, *, at_least: Role,
+                  scope: str) -> Principal:
+    """The API key's principal if it has role ``at_least`` and ``scope``; 401/403 else. For
+    a hot route that authorises inside its own unit of work rather than a dependency."""
+    principal = require_role(api_principal(request, session, now), at_least=at_least)
+    return require_scope(principal, scope)
 
 
 def page_user(at_least: Role) -> Callable[..., Principal]:
