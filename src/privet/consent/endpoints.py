@@ -231,10 +231,11 @@ def _record_receipt(request: Request, payload: ReceiptIn, notice: Notice,
 
 
 @router.post("/api/consent/check", response_model=ContactOut)
-async def check_contact(payload: ContactIn, request: Request, now: Now) -> ContactOut:
+async def check_contact(payload: ContactIn, request: Request, now: Now) -> JSONResponse:
     """"May I email this person for this purpose?", answered from their receipts (POST, so
     the address stays out of URLs and logs). An API key with ``consent:read``."""
-    return await run_in_threadpool(_check_contact, request, payload, now)
+    answer = await run_in_threadpool(_check_contact, request, payload, now)
+    return JSONResponse(answer.model_dump(mode="json"))
 
 
 def _check_contact(request: Request, payload: ContactIn, now: datetime) -> ContactOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from privet.models.consent import ConsentNotice, ConsentReceipt
@@ -18,8 +18,9 @@ _INSERT_RECEIPT = insert(_RECEIPTS)
 def add_receipt(session: Session, receipt: ConsentReceipt) -> None:
     """Write a receipt with one INSERT (Core, not the unit of work: a receipt is written once
     and this session never reads it back, and a banner on a busy site writes many)."""
-    session.execute(_INSERT_RECEIPT, {column.key: getattr(receipt, column.key)
-                                      for column in _RECEIPTS.columns if column.key != "id"})
+    session.connection().execute(_INSERT_RECEIPT, {column.key: getattr(receipt, column.key)
+                                                   for column in _RECEIPTS.columns
+                                                   if column.key != "id"})
 
 
 def latest_notice(session: Session) -> ConsentNotice | None:
@@ -43,13 +44,16 @@ def receipts_of_subject(session: Session, subject_hash: str) -> Sequence[Consent
                            .order_by(ConsentReceipt.id)).all()
 
 
+_DECISIONS = (select(_RECEIPTS.c.recorded_at, _RECEIPTS.c.receipt_id, _RECEIPTS.c.source,
+                     _RECEIPTS.c.action, _RECEIPTS.c.categories, _RECEIPTS.c.purposes)
+              .where(_RECEIPTS.c.subject_hash == bindparam("subject_hash"))
+              .order_by(_RECEIPTS.c.id))
+
+
 def decisions_of_subject(session: Session, subject_hash: str) -> Sequence[Any]:
     """What a person's receipts decided, oldest first, as plain rows (the hot path of "may I
     email?": no objects are built)."""
-    return session.execute(
-        select(_RECEIPTS.c.recorded_at, _RECEIPTS.c.receipt_id, _RECEIPTS.c.source,
-               _RECEIPTS.c.action, _RECEIPTS.c.categories, _RECEIPTS.c.purposes)
-        .where(_RECEIPTS.c.subject_hash == subject_hash).order_by(_RECEIPTS.c.id)).all()
+    return session.connection().execute(_DECISIONS, {"subject_hash": subject_hash}).all()
 
 
 def receipts_of_device(session: Session, device_id: str) -> Sequence[ConsentReceipt]:

@@ -121,12 +121,12 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
 
     app.add_middleware(PageHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(consent_api)  # first: the banner's and mailer's calls are the many
     app.include_router(index_router)
     app.include_router(requests_router)
     app.include_router(admin_api)
     app.include_router(privacy_center_pages)
     app.include_router(admin_pages)
-    app.include_router(consent_api)
     app.include_router(consent_pages)
     app.include_router(consent_admin)
     if is_demo_workspace(workspace.root):
