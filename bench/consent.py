@@ -9,14 +9,16 @@ same HTTP and event-loop implementations):
 - Privet: ``create_app`` on the workspace, as ``privet serve`` runs it (middleware, job
   runner thread and all);
 - the floor: a bare FastAPI app (no middleware) with the same two paths on the same
-  database, through the same engine options (``privet.kit.db.open_database``):
-  ``POST /api/consent/receipts`` takes the same JSON body as a plain dict and inserts the
-  same row into ``consent_receipts`` (a receipt id, the device id, the time, the notice
-  version and hash, the action, the source, the categories and purposes as JSON, gpc, the
-  language, the user agent, the truncated IP and a signature string; no HMAC is computed)
-  with one SQLAlchemy Core insert and commit; ``POST /api/consent/check`` runs the same
-  ``SELECT … FROM consent_receipts WHERE subject_hash = :h ORDER BY id`` and answers a JSON
-  boolean (the newest decision on the purpose), without authentication.
+  database, through the same engine options (``privet.kit.db.open_database``), each a
+  plain function answering a ``JSONResponse`` (one trip to the thread pool, no response
+  model): ``POST /api/consent/receipts`` takes the same JSON body as a plain dict and
+  inserts the same row into ``consent_receipts`` (a receipt id, the device id, the time,
+  the notice version and hash, the action, the source, the categories and purposes as
+  JSON, gpc, the language, the user agent, the truncated IP and a signature string; no
+  HMAC is computed) with one SQLAlchemy Core insert and commit; ``POST /api/consent/check``
+  runs the SELECT Privet runs (its columns of ``consent_receipts`` ``WHERE subject_hash =
+  :h ORDER BY id``) and answers a JSON boolean (the newest decision on the purpose),
+  without authentication.
 
 One client in this process (asyncio, ``--concurrency`` kept-alive HTTP/1.1 connections,
 a few lines of its own: ``httpx.AsyncClient`` spent about 2 ms of CPU per request on the
@@ -73,6 +75,7 @@ from typing import Any, cast
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,6 +93,8 @@ RECEIPTS_PATH = "/api/consent/receipts"
 CHECK_PATH = "/api/consent/check"
 FLOOR_SIGNATURE = "0" * 64
 """The floor stores a signature string of the same length; it computes no HMAC."""
+DECIDED_COLUMNS = ("recorded_at", "receipt_id", "source", "action", "categories", "purposes")
+"""The columns Privet's check reads (``repository.decisions_of_subject``); the floor too."""
 UNKNOWN_SHARE = 0.1
 """Share of checks about someone who has no receipt."""
 PG_DATABASE = f"privet_bench_consent_{os.getpid()}"
@@ -115,6 +120,7 @@ def floor_app(url: str, secret: bytes) -> FastAPI:
     sessions = open_database(url)  # Privet's engine options (SQLite pragmas, psycopg)
     engine = cast(Engine, sessions.kw["bind"])
     table = cast(Table, ConsentReceipt.__table__)
+    decided = [table.c[name] for name in DECIDED_COLUMNS]
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
     @app.get("/ping")
@@ -122,7 +128,7 @@ def floor_app(url: str, secret: bytes) -> FastAPI:
         return True
 
     @app.post(RECEIPTS_PATH, status_code=201)
-    def receipt(body: dict[str, Any], request: Request) -> dict[str, Any]:
+    def receipt(body: dict[str, Any], request: Request) -> JSONResponse:
         host = request.client.host if request.client else ""
         now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         row = {
@@ -139,20 +145,20 @@ def floor_app(url: str, secret: bytes) -> FastAPI:
         }
         with engine.begin() as connection:
             connection.execute(insert(table), row)
-        return {**row, "recorded_at": now.isoformat()}
+        return JSONResponse({**row, "recorded_at": now.isoformat()}, status_code=201)
 
     @app.post(CHECK_PATH)
-    def check(body: dict[str, Any]) -> bool:
+    def check(body: dict[str, Any]) -> JSONResponse:
         email = str(body["email"]).strip().lower()
         digest = hmac.new(secret, f"email:{email}".encode(), hashlib.sha256).hexdigest()
         with engine.connect() as connection:
-            rows = connection.execute(select(table).where(table.c.subject_hash == digest)
+            rows = connection.execute(select(*decided).where(table.c.subject_hash == digest)
                                       .order_by(table.c.id)).all()
         decision: bool | None = None
         for row in rows:
             if body["purpose"] in row.purposes:
                 decision = bool(row.purposes[body["purpose"]])
-        return decision is True
+        return JSONResponse(decision is True)
 
     return app
 
@@ -240,7 +246,6 @@ class Run:
     statuses: Counter[int]
     server_cpu: float | None
     client_cpu: float
-    bodies: list[bytes] = field(repr=False, default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -524,36 +529,46 @@ def verify(privet: Server, floor: Server, sessions: sessionmaker[Session], bodie
            key: str, people: int) -> str:
     """Both sides write the same kind of row and give the same answers; nothing is timed."""
     table = cast(Table, ConsentReceipt.__table__)
-    filled: dict[str, set[str]] = {}
+    body = bodies.receipts(1)[0]  # the same choice to both
+    rows: dict[str, dict[str, Any]] = {}
     for server in (privet, floor):
-        response = httpx.post(server.base + RECEIPTS_PATH, content=bodies.receipts(1)[0],
-                              headers={"content-type": "application/json"}, timeout=30)
+        response = httpx.post(server.base + RECEIPTS_PATH, content=body, timeout=30,
+                              headers={"content-type": "application/json",
+                                       "user-agent": USER_AGENT})
         if response.status_code != 201:
             raise Mismatch(f"{server.name}: a receipt answered {response.status_code}: "
                            f"{response.text[:300]}")
         with session_scope(sessions) as session:
-            row = session.execute(select(table).order_by(table.c.id.desc()).limit(1)).one()
-        filled[server.name] = {name for name, value in row._mapping.items()
-                               if value is not None and name != "id"}
-    if filled["privet"] != filled["floor"]:
-        raise Mismatch(f"the rows differ: Privet fills {sorted(filled['privet'])}, the floor "
-                       f"{sorted(filled['floor'])}")
+            row = session.execute(select(table).where(
+                table.c.receipt_id == response.json()["receipt_id"])).one()
+        rows[server.name] = dict(row._mapping)
+    mine, theirs = rows["privet"], rows["floor"]
+    own = {"id", "receipt_id", "recorded_at", "signature"}  # each side's own values
+    differ = sorted(name for name in mine if name not in own and mine[name] != theirs[name])
+    shapes = {name: (mine[name] is None, len(str(mine[name]))) for name in own - {"id"}}
+    if differ or shapes != {name: (theirs[name] is None, len(str(theirs[name])))
+                            for name in own - {"id"}}:
+        raise Mismatch("the floor does not write the row Privet writes: "
+                       + "; ".join(f"{name}: Privet {mine[name]!r}, floor {theirs[name]!r}"
+                                   for name in differ or sorted(own - {"id"})))
     answers: Counter[bool] = Counter()
     auth = {"content-type": "application/json", "authorization": f"Bearer {key}"}
     with httpx.Client(timeout=30, headers=auth) as client:
         for email in bodies.check_emails(people):
-            body = {"email": email, "purpose": PURPOSE}
-            mine = client.post(privet.base + CHECK_PATH, json=body)
-            theirs = client.post(floor.base + CHECK_PATH, json=body)
-            if mine.status_code != 200 or theirs.status_code != 200:
-                raise Mismatch(f"check {email}: Privet {mine.status_code}, floor "
-                               f"{theirs.status_code}: {mine.text[:200]} {theirs.text[:200]}")
-            if mine.json()["allowed"] is not theirs.json():
-                raise Mismatch(f"check {email}: Privet says {mine.json()}, the floor "
-                               f"{theirs.json()}")
-            answers[theirs.json()] += 1
-    return (f"the rows of both fill the same {len(filled['privet'])} columns; the same answer "
-            f"for {people} people ({answers[True]} allowed, {answers[False]} not)")
+            ask = {"email": email, "purpose": PURPOSE}
+            said = client.post(privet.base + CHECK_PATH, json=ask)
+            floor_said = client.post(floor.base + CHECK_PATH, json=ask)
+            if said.status_code != 200 or floor_said.status_code != 200:
+                raise Mismatch(f"check {email}: Privet {said.status_code}, floor "
+                               f"{floor_said.status_code}: {said.text[:200]} "
+                               f"{floor_said.text[:200]}")
+            if said.json()["allowed"] is not floor_said.json():
+                raise Mismatch(f"check {email}: Privet says {said.json()}, the floor "
+                               f"{floor_said.json()}")
+            answers[floor_said.json()] += 1
+    return (f"the same choice sent to both is stored as the same row (every column but the "
+            f"ids, times and signatures equal; those of the same shape); the same answer for "
+            f"{people} people ({answers[True]} allowed, {answers[False]} not)")
 
 
 def run_engine(target: Target, root: Path, plan: Plan) -> list[str]:

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from privet.auth.service import AuthenticationError, Principal
+from privet.auth.service import AuthenticationError, Principal, require_role, require_scope
 from privet.consent import links, notices, service
 from privet.consent.notices import Notice
 from privet.kit.clock import utc_naive
@@ -216,13 +216,14 @@ def _record_receipt(request: Request, payload: ReceiptIn, notice: Notice,
     runtime = web_context(request)
     with session_scope(runtime.sessions) as session:
         if payload.email is not None or payload.source is not ConsentSource.banner:
-            if api_principal(request, session, now) is None:
+            principal = api_principal(request, session, now)
+            if principal is None:
                 raise AuthenticationError(
                     "recording a person's consent by email, or from another source than "
                     "the banner, needs an API key", hint="send `Authorization: Bearer <key>` "
                     "with the scope consent:write")
-            authorise_api(request, session, now, at_least=Role.privacy_officer,
-                          scope="consent:write")
+            require_scope(require_role(principal, at_least=Role.privacy_officer),
+                          "consent:write")
         shown = notice if payload.notice_version == notice.version else \
             notices.get_notice(session, payload.notice_version)
         return ReceiptOut.of(service.record_receipt(
