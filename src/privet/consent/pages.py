@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from privet.consent import links, service
 from privet.consent.endpoints import CurrentNotice
 from privet.consent.notices import Notice
-from privet.models.consent import ConsentAction, ConsentSource
 from privet.web.csrf import CsrfChecked
 from privet.web.deps import CurrentManifest, CurrentSettings, DbSession, Now, WorkspaceSecret
 from privet.web.pages import render
@@ -49,8 +48,8 @@ def send_link(request: Request, _csrf: CsrfChecked, session: DbSession,
     known to us, so it tells nobody who our customers are."""
     try:
         links.send_preferences_link(session, manifest=manifest, base_url=settings.base_url,
-                                      secret=secret, email=email.strip(),
-                                      language=language or None, now=now)
+                                    secret=secret, email=email.strip(),
+                                    language=language or None, now=now)
     except service.InvalidConsent:
         return render(request, "privacy_center/preferences_ask.html", status_code=422,
                       active="preferences", values={"email": email},
@@ -83,21 +82,12 @@ def save_preferences(request: Request, _csrf: CsrfChecked, session: DbSession,
     """Record the choices on the page as one receipt (source ``preference_center``);
     nothing is recorded when nothing changed."""
     email = links.read_preferences_token(secret, token, now=now)
-    ticked = set(purpose or ())
-    chosen = {key: key in ticked for key in notice.purposes}
-    current = service.subject_consent(session, secret=secret, manifest=manifest,
-                                      email=email, now=now).current.purposes
-    changed = {key: value for key, value in chosen.items()
-               if key not in current or current[key].in_force != value}
-    if changed:
-        action = ConsentAction.withdraw if not any(changed.values()) else ConsentAction.custom
-        service.record_receipt(session, secret=secret, notice=notice, now=now,
-                               choice=service.Choice(
-                                   action=action, source=ConsentSource.preference_center,
-                                   email=email, purposes=changed,
-                                   gpc=request.headers.get("sec-gpc", "").strip() == "1",
-                                   user_agent=request.headers.get("user-agent"),
-                                   ip_address=request.client.host if request.client else None))
+    service.save_preferences(
+        session, secret=secret, manifest=manifest, notice=notice, email=email,
+        ticked=set(purpose or ()), now=now,
+        gpc=request.headers.get("sec-gpc", "").strip() == "1",
+        user_agent=request.headers.get("user-agent"),
+        ip_address=request.client.host if request.client else None)
     query = urlencode({"token": token, "saved": "1"})
     return RedirectResponse(f"{PREFERENCES}/manage?{query}", status_code=303)
 
@@ -123,7 +113,7 @@ def unsubscribe(request: Request, session: DbSession, manifest: CurrentManifest,
     is the authority). Doing it twice records nothing more."""
     claim = links.read_unsubscribe_token(secret, token)
     links.unsubscribe(session, secret=secret, notice=notice, claim=claim, now=now,
-                        manifest=manifest, user_agent=request.headers.get("user-agent"))
+                      manifest=manifest, user_agent=request.headers.get("user-agent"))
     if one_click == "One-Click":
         return PlainTextResponse("unsubscribed\n")
     return _no_store(render(request, "privacy_center/unsubscribe.html", token=token,

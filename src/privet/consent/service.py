@@ -340,6 +340,24 @@ def subject_consent(session: Session, *, secret: bytes, manifest: Manifest, emai
         receipts=receipts)
 
 
+def save_preferences(session: Session, *, secret: bytes, manifest: Manifest, notice: Notice,
+                     email: str, ticked: set[str], now: datetime, gpc: bool = False,
+                     user_agent: str | None = None,
+                     ip_address: str | None = None) -> ConsentReceipt | None:
+    """The preference center's form: each purpose of the notice ticked or not. One receipt
+    (source ``preference_center``) records only what changed; None when nothing did."""
+    current = subject_consent(session, secret=secret, manifest=manifest, email=email,
+                              now=now).current.purposes
+    changed = {key: key in ticked for key in notice.purposes
+               if key not in current or current[key].in_force != (key in ticked)}
+    if not changed:
+        return None
+    action = ConsentAction.custom if any(changed.values()) else ConsentAction.withdraw
+    return record_receipt(session, secret=secret, notice=notice, now=now, choice=Choice(
+        action=action, source=ConsentSource.preference_center, email=email,
+        purposes=changed, gpc=gpc, user_agent=user_agent, ip_address=ip_address))
+
+
 def receipts_for_access(session: Session, *, secret: bytes, email: str) -> list[dict[str, Any]]:
     """A person's receipts for their access package (oldest first)."""
     return [receipt_fields(r)
