@@ -94,6 +94,13 @@ def test_an_unknown_notice_version_is_404(client: TestClient) -> None:
     assert "no consent notice version 999" in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("version", ["0", "-1", "9223372036854775808", "x"])
+def test_a_version_that_cannot_be_one_is_refused(client: TestClient, version: str) -> None:
+    response = client.get(f"/api/consent/notices/{version}")  # found by schemathesis
+    assert response.status_code == 422
+    assert "version" in response.json()["error"]["message"]
+
+
 # ---------------------------------------------------------------------------- receipts
 
 

@@ -10,10 +10,10 @@ receipt.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,7 +37,7 @@ from privet.web.deps import (
 from privet.web.security import api_caller, api_principal, authorise_api
 
 router = APIRouter(tags=["consent"])
-STATIC = Path(__file__).parent / "static"
+STATIC = FilePath(__file__).parent / "static"
 PUBLIC_HEADERS = {"Access-Control-Allow-Origin": "*",
                   "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
                   "Access-Control-Allow-Headers": "Content-Type",
@@ -178,7 +178,7 @@ def get_current_notice(notice: CurrentNotice, _cors: PublicHeaders) -> dict[str,
 
 
 @router.get("/api/consent/notices/{version}")
-def get_notice_version(version: int, session: DbSession,
+def get_notice_version(version: Annotated[int, Path(ge=1, le=2**31 - 1)], session: DbSession,
                        _cors: PublicHeaders) -> dict[str, Any]:
     """An earlier (or the current) notice version, exactly as it was shown."""
     return notices.get_notice(session, version).as_json()
