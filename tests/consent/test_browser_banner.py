@@ -395,6 +395,8 @@ def test_a_french_browser_reads_french(live_server: LiveServer,
     expect(banner).to_have_attribute("lang", "fr")
     expect(banner.locator('[data-action="accept_all"]')).to_have_text(french["accept_all"])
     expect(banner.locator('[data-action="reject_all"]')).to_have_text(french["reject_all"])
+    policy = banner.get_by_role("link", name=french["policy"])  # the manifest's policy_url
+    expect(policy).to_have_attribute("href", notice["policy_url"])
     banner.locator('[data-action="customise"]').click()
     analytics = next(c for c in notice["categories"] if c["key"] == "analytics")
     expect(page.get_by_label(analytics["label"]["fr"], exact=True)).not_to_be_checked()

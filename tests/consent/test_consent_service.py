@@ -3,6 +3,7 @@ IP truncation, and the tokens in emailed links."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from privet.consent import links, notices, service
 from privet.consent.service import Choice, InvalidConsent
 from privet.kit.db import database_url, dispose, open_database, session_scope
 from privet.kit.durations import Duration
+from privet.manifest.diagnostics import ManifestError
 from privet.manifest.loader import load_manifest
 from privet.manifest.schema import Manifest
 from privet.models.audit_log import AuditEntry
@@ -167,3 +169,40 @@ def test_an_email_that_is_not_one_is_refused_before_anything_is_stored() -> None
     for hostile in ("", "no-at-sign", "a@b", "x" * 400 + "@example.org", "a b@example.org"):
         with pytest.raises(InvalidConsent):
             links.unsubscribe_token(SECRET, email=hostile, purpose="newsletter")
+
+
+def _demo_with(tmp_path: Path, consent_yaml: str) -> Path:
+    source = Path(__file__).resolve().parents[2] / "src" / "privet" / "demo" / "manifest"
+    folder = tmp_path / "privacy"
+    shutil.copytree(source, folder)
+    (folder / "consent.yaml").write_text(consent_yaml, encoding="utf-8")
+    return folder
+
+
+def test_the_banner_speaks_in_the_companys_words(tmp_path: Path) -> None:
+    folder = _demo_with(tmp_path, (
+        "consent:\n"
+        "  policy_url: https://nuage.example/privacy\n"
+        "  texts:\n"
+        "    fr: {title: Vos cookies chez Nuage}\n"))
+    content = notices.notice_content(load_manifest(folder))
+    assert content["texts"]["fr"]["title"] == "Vos cookies chez Nuage"
+    assert content["texts"]["fr"]["reject_all"] == "Tout refuser"  # the rest stays
+    assert content["texts"]["en"]["title"] == "Your choice about cookies"
+    assert content["policy_url"] == "https://nuage.example/privacy"
+
+
+@pytest.mark.parametrize(("consent_yaml", "words"), [
+    ("consent:\n  texts:\n    en: {titel: Cookies}\n", "unknown name(s) titel"),
+    ("consent:\n  consent_lifetime: 2y\n", "at most 13mo"),
+    ("consent:\n  policy_url: javascript:alert(1)\n", "policy_url"),
+    ("consent:\n  gpc_categories: [necessary]\n", "cannot include `necessary`"),
+])
+def test_a_wrong_consent_section_is_a_located_error(tmp_path: Path, consent_yaml: str,
+                                                    words: str) -> None:
+    folder = _demo_with(tmp_path, consent_yaml)
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(folder)
+    [problem] = caught.value.diagnostics
+    assert words in problem.message, problem.render()
+    assert problem.location is not None and problem.location.file.endswith("consent.yaml")

@@ -128,8 +128,10 @@ def notice_content(manifest: Manifest) -> dict[str, Any]:
                       "legal_basis": purpose.legal_basis.value if purpose.legal_basis else None,
                       "channels": [c.value for c in purpose.consent_capture]}
                      for key, purpose in choosable.items()],
+        "policy_url": settings.policy_url,
         "texts": {lang: {name: text.format(organization=organization)
-                         for name, text in BANNER[lang].items()} for lang in languages},
+                         for name, text in BANNER[lang].items()}
+                  | settings.texts.get(lang, {}) for lang in languages},
     }
 
 

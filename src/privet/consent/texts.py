@@ -28,6 +28,7 @@ BANNER: dict[str, dict[str, str]] = {
         "gpc_honoured": "Your browser sent a Global Privacy Control signal: we honour it as "
                         "a refusal of advertising and of selling or sharing your data.",
         "saved": "Your choice is saved.",
+        "policy": "Our privacy policy",
     },
     "fr": {
         "title": "Votre choix sur les cookies",
@@ -49,6 +50,7 @@ BANNER: dict[str, dict[str, str]] = {
                         "respectons comme un refus de la publicité et de la vente ou du "
                         "partage de vos données.",
         "saved": "Votre choix est enregistré.",
+        "policy": "Notre politique de confidentialité",
     },
 }
 

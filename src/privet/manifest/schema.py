@@ -587,6 +587,10 @@ class Cookie(_Section):
 
 
 _MAX_CONSENT = Duration(months=13)
+BANNER_TEXTS = ("title", "body", "accept_all", "reject_all", "customise", "save", "settings",
+                "always_on", "cookies", "lifetime", "provider", "gpc_honoured", "saved",
+                "policy")
+"""The banner's words a manifest may override (``consent.texts``)."""
 
 
 class ConsentSettings(_Section):
@@ -604,6 +608,13 @@ class ConsentSettings(_Section):
         default_factory=lambda: [CookieCategory.marketing],
         description="Cookie categories a Global Privacy Control signal refuses (sale, "
         "sharing, targeted advertising).")
+    policy_url: str | None = Field(
+        None, pattern=r"^(https?://|/)[^\s]*$",
+        description="The privacy policy the banner links to (absolute, or a path on the site).")
+    texts: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], dict[str, str]] = Field(
+        default_factory=dict,
+        description="The banner's words in your own voice, by language and name, e.g. "
+        "`{en: {title: Cookies on our site}}`; names: " + ", ".join(BANNER_TEXTS) + ".")
 
     @model_validator(mode="after")
     def _lifetimes(self) -> ConsentSettings:
@@ -613,6 +624,11 @@ class ConsentSettings(_Section):
                                  "after 13 months")
         if CookieCategory.necessary in self.gpc_categories:
             raise ValueError("`gpc_categories` cannot include `necessary`")
+        for language, words in self.texts.items():
+            unknown = sorted(set(words) - set(BANNER_TEXTS))
+            if unknown:
+                raise ValueError(f"`texts.{language}`: unknown name(s) {', '.join(unknown)}; "
+                                 f"names: {', '.join(BANNER_TEXTS)}")
         return self
 
 
