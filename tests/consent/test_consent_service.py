@@ -175,6 +175,9 @@ def _demo_with(tmp_path: Path, consent_yaml: str) -> Path:
     source = Path(__file__).resolve().parents[2] / "src" / "privet" / "demo" / "manifest"
     folder = tmp_path / "privacy"
     shutil.copytree(source, folder)
+    cookies = folder / "cookies.yaml"  # the test's own consent section replaces the demo's
+    cookies.write_text(cookies.read_text(encoding="utf-8").split("\nconsent:")[0],
+                       encoding="utf-8")
     (folder / "consent.yaml").write_text(consent_yaml, encoding="utf-8")
     return folder
 
