@@ -28,7 +28,7 @@ from privet.consent.service import (
     record_receipt,
     subject_hash,
 )
-from privet.kit.clock import utc_naive
+from privet.kit.clock import utc_aware, utc_naive
 from privet.kit.crypto import SealBroken, seal, unseal
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import Manifest
@@ -68,15 +68,19 @@ def _sealed_token(secret: bytes, kind: str, payload: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
-def _opened_token(secret: bytes, kind: str, token: str) -> dict[str, Any] | None:
+def _claim(secret: bytes, kind: str, token: str, shape: dict[str, type],
+           refusal: str, hint: str) -> dict[str, Any]:
+    """What a token of ``kind`` says, each field of ``shape`` of its type; LinkRefused (403)
+    for anything else."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload = json.loads(unseal(secret, kind, raw))
     except (SealBroken, binascii.Error, ValueError, UnicodeError):
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
+        payload = None
+    if not isinstance(payload, dict) or not all(
+            isinstance(payload.get(name), kind_) for name, kind_ in shape.items()):
+        raise LinkRefused(refusal, hint=hint)
+    return payload
 
 
 def unsubscribe_url(base_url: str, secret: bytes, *, email: str, purpose: str,
@@ -98,32 +102,27 @@ def unsubscribe_token(secret: bytes, *, email: str, purpose: str) -> str:
 
 
 def read_unsubscribe_token(secret: bytes, token: str) -> UnsubscribeClaim:
-    payload = _opened_token(secret, _UNSUBSCRIBE, token)
-    if payload is None or not isinstance(payload.get("e"), str) \
-            or not isinstance(payload.get("p"), str):
-        raise LinkRefused(
-            "this unsubscribe link is not valid: it may have been cut short when it was "
-            "copied", hint="use the link in the latest email, or the preference center")
+    payload = _claim(secret, _UNSUBSCRIBE, token, {"e": str, "p": str},
+                     "this unsubscribe link is not valid: it may have been cut short when "
+                     "it was copied", "use the link in the latest email, or the preference "
+                     "center")
     return UnsubscribeClaim(email=payload["e"], purpose=payload["p"])
 
 
 def preferences_token(secret: bytes, *, email: str, now: datetime) -> str:
     """The token of a preference-center link, valid ``PREFERENCES_LINK_TTL``."""
     return _sealed_token(secret, _PREFERENCES, {"e": checked_email(email),
-                                                "t": int(_aware(now).timestamp())})
+                                                "t": int(utc_aware(now).timestamp())})
 
 
 def read_preferences_token(secret: bytes, token: str, *, now: datetime) -> str:
     """The email a preference-center link was sent to; 403 if it is not genuine, 410 once
     it is older than ``PREFERENCES_LINK_TTL``."""
-    payload = _opened_token(secret, _PREFERENCES, token)
-    if payload is None or not isinstance(payload.get("e"), str) \
-            or not isinstance(payload.get("t"), int):
-        raise LinkRefused(
-            "this preferences link is not valid: it may have been cut short when it was "
-            "copied", hint="ask for a new link on the preferences page")
+    payload = _claim(secret, _PREFERENCES, token, {"e": str, "t": int},
+                     "this preferences link is not valid: it may have been cut short when "
+                     "it was copied", "ask for a new link on the preferences page")
     issued = datetime.fromtimestamp(payload["t"], UTC)
-    if not issued <= _aware(now) < issued + PREFERENCES_LINK_TTL:
+    if not issued <= utc_aware(now) < issued + PREFERENCES_LINK_TTL:
         raise PreferencesLinkExpired("this preferences link has expired",
                                      hint="ask for a new link on the preferences page")
     return str(payload["e"])
@@ -155,9 +154,6 @@ def send_preferences_link(session: Session, *, manifest: Manifest, base_url: str
     queue_message(session, to=address, subject=message.subject, text=message.text,
                   html=message.html, kind=MessageKind.preferences)
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def unsubscribe(session: Session, *, secret: bytes, manifest: Manifest, notice: Notice,

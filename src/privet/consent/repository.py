@@ -56,22 +56,10 @@ def decisions_of_subject(session: Session, subject_hash: str) -> Sequence[Any]:
     return session.connection().execute(_DECISIONS, {"subject_hash": subject_hash}).all()
 
 
-def receipts_of_device(session: Session, device_id: str) -> Sequence[ConsentReceipt]:
-    """A browser's receipts, oldest first."""
-    return session.scalars(select(ConsentReceipt)
-                           .where(ConsentReceipt.device_id == device_id)
-                           .order_by(ConsentReceipt.id)).all()
-
-
 def all_receipts(session: Session) -> Iterator[ConsentReceipt]:
     """Every receipt in order, streamed (a server-side cursor on PostgreSQL)."""
     yield from session.scalars(
         select(ConsentReceipt).order_by(ConsentReceipt.id).execution_options(yield_per=1000))
-
-
-def receipt_by_id(session: Session, receipt_id: str) -> ConsentReceipt | None:
-    return session.scalars(
-        select(ConsentReceipt).where(ConsentReceipt.receipt_id == receipt_id)).first()
 
 
 def receipt_counts(session: Session) -> list[tuple[int, str, str, int]]:

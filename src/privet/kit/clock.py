@@ -11,3 +11,9 @@ def utc_naive(moment: datetime | None = None) -> datetime:
     already."""
     value = moment if moment is not None else datetime.now(UTC)
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def utc_aware(moment: datetime) -> datetime:
+    """``moment`` with its zone; a naive one is taken as UTC already (as Privet stores
+    times)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

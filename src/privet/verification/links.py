@@ -19,6 +19,7 @@ from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from privet.kit.clock import utc_aware
 from privet.kit.errors import PrivetError
 from privet.models.verification import Purpose
 
@@ -52,15 +53,11 @@ class _SignerAt(TimestampSigner):
 
     def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._timestamp = int(_aware(now).timestamp())
+        self._timestamp = int(utc_aware(now).timestamp())
 
     def get_timestamp(self) -> int:
         return self._timestamp
 
-
-def _aware(moment: datetime) -> datetime:
-    """A naive ``moment`` is taken as UTC already (as Privet stores times)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _serializer(secret: str | bytes, purpose: Purpose | str, now: datetime) -> Any:
