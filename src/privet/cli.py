@@ -13,6 +13,7 @@ from privet.jobs.cli import jobs_app, worker
 from privet.manifest.cli import check, manifest_app
 from privet.models.cli import db_app
 from privet.requests.cli import graph, requests_app
+from privet.retention.cli import retention_app
 from privet.web.cli import serve
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(consent_app, name="consent")
+app.add_typer(retention_app, name="retention")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,3 +49,20 @@ def _clause(node: Node, table: sa.Table) -> ColumnElement[bool]:
     if isinstance(node, And):
         return sa.and_(*(_clause(part, table) for part in node.parts))
     return sa.or_(*(_clause(part, table) for part in node.parts))
+
+
+def moment_value(column: sa.Column[Any], moment: datetime) -> Any:
+    """``moment`` as a value comparable with ``column`` in SQL: UTC, aware for a column with
+    a time zone, naive otherwise; a date for a date column; text ``YYYY-MM-DD HH:MM:SS`` for a
+    column SQLite keeps as text (it compares such dates as strings)."""
+    utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    naive = utc.replace(tzinfo=None)
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        python_type = str
+    if python_type is str:
+        return naive.strftime("%Y-%m-%d %H:%M:%S")
+    if python_type is date:
+        return naive.date()
+    return utc if getattr(column.type, "timezone", False) else naive

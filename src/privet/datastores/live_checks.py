@@ -25,11 +25,11 @@ from privet.manifest.schema import (
     TableErasure,
 )
 from privet.manifest.source import Location
-from privet.manifest.taxonomy import overlaps
 
 UNREACHABLE = "live-unreachable"
 MISSING_TABLE = "live-missing-table"
 MISSING_COLUMN = "live-missing-column"
+MISSING_LINK = "live-missing-foreign-key"
 UNDECLARED_PERSONAL_COLUMN = "live-undeclared-personal-column"
 UNINDEXED_IDENTITY = "live-unindexed-identity"
 ERASURE_IMPOSSIBLE = "live-erasure-impossible"
@@ -256,7 +256,7 @@ class _Checker:
     def check_retention(self, key: str, rule: RetentionRule) -> None:
         base = ("retention", key)
         what = f"retention rule `{key}`"
-        for datastore, table_name in self.retention_targets(rule):
+        for datastore, table_name in self.manifest.retention_targets(rule):
             if datastore not in self.schemas:
                 continue
             if rule.table is not None:
@@ -265,27 +265,23 @@ class _Checker:
                 real = self.schemas[datastore].find(table_name)
             if real is None:
                 continue
+            for position, name in enumerate(rule.fields):
+                self.column(datastore, real, name, f"{what} (`fields`)",
+                            (*base, "fields", position))
+            if rule.via is not None:
+                via = self.table(datastore, rule.via, (*base, "via"), what=f" ({what}, `via`)")
+                if via is None:
+                    continue
+                if not any(fk.referred_table == via.name for fk in real.foreign_keys):
+                    self.add(MISSING_LINK, Severity.error,
+                             f"{what}: `{real.name}` has no foreign key to `{via.name}`",
+                             (*base, "via"), "`via` follows a foreign key of the rule's table; "
+                             "add one, or count from a column of the table itself")
+                    continue
+                real = via
             self.column(datastore, real, rule.from_field, what, (*base, "from"))
             for column in sorted(rule.where.columns if rule.where else ()):
                 self.column(datastore, real, column, f"{what} (`where`)", (*base, "where"))
-
-    def retention_targets(self, rule: RetentionRule) -> list[tuple[str, str]]:
-        stores = self.manifest.datastores
-        if rule.datastore is not None:
-            candidates = [rule.datastore] if rule.datastore in stores else []
-        else:
-            candidates = list(stores)
-        if rule.table is not None:
-            if len(candidates) > 1:  # several datastores: the one that declares the table
-                candidates = [d for d in candidates if rule.table in stores[d].tables]
-            return [(candidates[0], rule.table)] if len(candidates) == 1 else []
-        return [
-            (datastore, table_name)
-            for datastore in candidates
-            for table_name, table in stores[datastore].tables.items()
-            if any(overlaps(wanted, held) for wanted in rule.categories
-                   for held in table.categories)
-        ]
 
 
 def _listing(what: str, names: list[str]) -> str:

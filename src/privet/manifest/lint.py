@@ -490,6 +490,17 @@ def _unknown_reference(m: Manifest) -> Iterator[Diagnostic]:
                 yield bad(f"retention rule `{key}` targets table `{retention.table}`, which is "
                           "not declared", (*path, "table"),
                           "declare the table under its datastore's `tables:`")
+        for datastore, table_name in m.retention_targets(retention):
+            declared = m.datastores[datastore].tables.get(table_name)
+            if declared is None:
+                continue
+            erasable = {n for n, f in declared.fields.items()
+                        if f.effective_erasure is not None}
+            for index, name in enumerate(retention.fields):
+                if name not in erasable:
+                    yield bad(f"retention rule `{key}` anonymises `{name}`, which is not a "
+                              f"field of `{table_name}` with an erasure strategy",
+                              (*path, "fields", index), _known("such fields", erasable))
         for index, category in enumerate(retention.categories):
             if not any(overlaps(category, c) for _, _, t in m.tables() for c in t.categories):
                 yield bad(f"retention rule `{key}` covers {category}, which no table holds",

@@ -27,7 +27,7 @@ from privet.kit.durations import Duration
 from privet.manifest.conditions import Condition
 from privet.manifest.geography import REGIONS, is_country
 from privet.manifest.source import Location, SourceMap
-from privet.manifest.taxonomy import Taxonomy, TaxonomyTerm, is_personal
+from privet.manifest.taxonomy import Taxonomy, TaxonomyTerm, is_personal, overlaps
 
 
 class _Section(BaseModel):
@@ -514,8 +514,18 @@ class RetentionRule(_Section):
     period: Duration = Field(description="How long rows are kept.")
     from_field: SqlName = Field(alias="from", description="Column the period counts from.")
     where: Condition | None = Field(None, description="Only rows matching this condition.")
+    via: SqlName | None = Field(
+        None, description="A table the rule's table refers to by a foreign key: `from` and "
+        "`where` then name its columns, e.g. the invoices of closed accounts (`table: "
+        "invoices`, `via: accounts`, `from: closed_at`, `where: status = 'closed'`)."
+    )
     grace: Duration | None = Field(None, description="Extra time after the period.")
     action: RetentionAction = Field(RetentionAction.delete, description="What happens then.")
+    fields: list[SqlName] = Field(
+        default_factory=list, description="For `anonymise`: the fields anonymised (with their "
+        "erasure strategies); default: every personal field of the table that has one (with "
+        "`categories`: the fields of those categories)."
+    )
     delete_after: Duration | None = Field(
         None, description="For `anonymise_then_delete`: time from anonymisation to deletion."
     )
@@ -529,7 +539,17 @@ class RetentionRule(_Section):
         staged = self.action is RetentionAction.anonymise_then_delete
         if staged != (self.delete_after is not None):
             raise ValueError("`delete_after` goes with, and only with, `anonymise_then_delete`")
+        if self.fields and self.action is RetentionAction.delete:
+            raise ValueError("`fields` says what `anonymise` changes; a `delete` rule removes "
+                             "whole rows")
+        if self.via is not None and self.table is None:
+            raise ValueError("`via` goes with `table`: it names the table that one refers to")
         return self
+
+    @property
+    def due_after(self) -> list[Duration]:
+        """The durations from ``from`` to when a row is due: the period, then the grace."""
+        return [self.period, *([self.grace] if self.grace is not None else [])]
 
 
 # ---------------------------------------------------------------------------- recipients
@@ -750,6 +770,26 @@ class Manifest(_Section):
         if len(prefix) >= 2 and prefix[0] in self.datastores:
             return prefix[0], ".".join(prefix[1:]), column
         return datastore, ".".join(prefix), column
+
+    def retention_targets(self, rule: RetentionRule) -> list[tuple[str, str]]:
+        """(datastore, table) pairs a retention rule acts on: its table, or every declared
+        table holding one of its categories."""
+        stores = self.datastores
+        if rule.datastore is not None:
+            candidates = [rule.datastore] if rule.datastore in stores else []
+        else:
+            candidates = list(stores)
+        if rule.table is not None:
+            if len(candidates) > 1:  # several datastores: the one that declares the table
+                candidates = [d for d in candidates if rule.table in stores[d].tables]
+            return [(candidates[0], rule.table)] if len(candidates) == 1 else []
+        return [
+            (datastore, table_name)
+            for datastore in candidates
+            for table_name, table in stores[datastore].tables.items()
+            if any(overlaps(wanted, held) for wanted in rule.categories
+                   for held in table.categories)
+        ]
 
     def tables(self) -> list[tuple[str, str, Table]]:
         """Every (datastore key, table name, table)."""

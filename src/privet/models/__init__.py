@@ -8,6 +8,7 @@ from privet.models import (  # noqa: F401 - registers their models
     data_subject_requests,
     jobs,
     outbox,
+    retention,
     verification,
 )
 from privet.models.erasure_ledger import ErasureLedgerEntry, ErasureRecord

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from privet.datastores.conditions import condition_clause
+from privet.datastores.conditions import condition_clause, moment_value
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import (
     DataField,
@@ -224,7 +224,7 @@ def _held_keys(connection: Connection, entry: FoundTable, declared: Table,
     keys = [table.c[c] for c in entry.key_columns]
     held: set[Key] = set()
     for hold in declared.legal_holds.values():
-        condition = table.c[hold.from_field] > _as_column_value(
+        condition = table.c[hold.from_field] > moment_value(
             table.c[hold.from_field], hold.period.before(now))
         if hold.where is not None:
             condition = sa.and_(condition, condition_clause(hold.where, table))
@@ -233,20 +233,6 @@ def _held_keys(connection: Connection, entry: FoundTable, declared: Table,
             parameters = {"values": in_values(entry.key_columns, part)}
             held.update(tuple(row) for row in connection.execute(query, parameters))
     return held
-
-
-def _as_column_value(column: sa.Column[Any], moment: datetime) -> Any:
-    """A cut-off comparable with the column: SQLite keeps dates as text."""
-    naive = moment.astimezone(UTC).replace(tzinfo=None)
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        python_type = str
-    if python_type is str:
-        return naive.strftime("%Y-%m-%d %H:%M:%S")
-    if python_type is date:
-        return naive.date()
-    return naive
 
 
 def _clear_links_to_deleted(plans: dict[NodeKey, TablePlan]) -> None:

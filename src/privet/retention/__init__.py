@@ -1,0 +1,1 @@
+"""Retention: the manifest's periods kept on the real databases, on schedule."""

@@ -1,0 +1,44 @@
+"""Queries on retention runs and their steps (Privet's database)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from privet.models.retention import RetentionRun, RetentionStep, RunState
+
+
+def add_run(session: Session, run: RetentionRun) -> None:
+    session.add(run)
+    session.flush()
+
+
+def get_run(session: Session, run_id: int, *, lock: bool = False) -> RetentionRun | None:
+    query = select(RetentionRun).where(RetentionRun.id == run_id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def get_step(session: Session, run_id: int, position: int) -> RetentionStep:
+    return session.scalars(select(RetentionStep).where(
+        RetentionStep.run_id == run_id, RetentionStep.position == position)).one()
+
+
+def latest_unfinished(session: Session) -> RetentionRun | None:
+    return session.scalars(select(RetentionRun)
+                           .where(RetentionRun.state == RunState.running.value)
+                           .order_by(RetentionRun.id.desc()).limit(1)).first()
+
+
+def recent_runs(session: Session, limit: int) -> Sequence[RetentionRun]:
+    return session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc())
+                           .limit(limit)).all()
+
+
+def latest_started(session: Session) -> RetentionRun | None:
+    return session.scalars(select(RetentionRun).order_by(RetentionRun.started_at.desc(),
+                                                         RetentionRun.id.desc())
+                           .limit(1)).first()
