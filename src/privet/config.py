@@ -82,6 +82,18 @@ class JobSettings(BaseModel):
     max_attempts: int = Field(5, ge=1, description="Tries before a job is marked failed.")
 
 
+class RetentionSettings(BaseModel):
+    """The retention schedule (``PRIVET_RETENTION__SCHEDULE_HOURS`` etc.)."""
+
+    schedule_hours: int = Field(
+        24, ge=0, le=24 * 31, description="Run every rule this often, at whole multiples of "
+        "the interval since midnight UTC (24: once a day, just after midnight); 0: only when "
+        "asked (`privet retention run`, the admin's Run now).")
+    batch_size: int = Field(
+        10_000, ge=1, le=100_000, description="Rows deleted or anonymised per transaction, so "
+        "a live database is never locked for long.")
+
+
 class Settings(BaseSettings):
     """Privet's settings. Each can be set as an environment variable, e.g. ``PRIVET_DIR``."""
 
@@ -117,6 +129,8 @@ class Settings(BaseSettings):
     requests: RequestSettings = Field(default_factory=RequestSettings,
                                       description="Data subject request handling.")
     jobs: JobSettings = Field(default_factory=JobSettings, description="Background jobs.")
+    retention: RetentionSettings = Field(default_factory=RetentionSettings,
+                                         description="The retention schedule.")
     smtp: SmtpSettings | None = Field(
         None, description="Mail server for outgoing email; without it, messages are kept in "
         "the outbox (`stored`) and not sent. E.g. PRIVET_SMTP__HOST, PRIVET_SMTP__SENDER."

@@ -36,7 +36,7 @@ from privet.models.jobs import Job, JobState
 log = logging.getLogger(__name__)
 
 NEW_JOBS = "privet.jobs.new"
-TASK_MODULES = ("privet.workflow.tasks", "privet.notify.tasks")
+TASK_MODULES = ("privet.workflow.tasks", "privet.notify.tasks", "privet.retention.tasks")
 """Modules whose ``@task`` and ``@periodic`` functions are the jobs Privet runs."""
 _LONGEST_BACKOFF = timedelta(hours=1)
 

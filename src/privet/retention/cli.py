@@ -98,16 +98,17 @@ def plan_command(rule: Rules = None, output: FormatOption = OutputFormat.text,
 @reports_errors
 def run_command(
     rule: Rules = None,
-    batch_size: Annotated[int, typer.Option(
-        "--batch-size", help="Rows changed per transaction.")] = service.DEFAULT_BATCH_SIZE,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", help="Rows changed per transaction (default: the setting "
+        "`retention.batch_size`, 10,000).", show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show the plan and change nothing.")] = False,
     output: FormatOption = OutputFormat.text,
     dir: WorkspaceDir = None,
 ) -> None:
     """Delete or anonymise the rows due, in batches; an interrupted run is resumed first."""
-    service.check_batch_size(batch_size)
     with _opened(dir, write=not dry_run) as (runtime, datastores):
+        size = service.check_batch_size(batch_size or runtime.settings.retention.batch_size)
         with session_scope(runtime.sessions) as session:
             result = service.plan(runtime.manifest, datastores, session, as_of=utc_naive(),
                                   rules=rule)
@@ -122,7 +123,7 @@ def run_command(
             if unfinished is None:
                 run_id = service.start_run(session, runtime.manifest, secret=runtime.secret,
                                            as_of=utc_naive(), rules=rule,
-                                           batch_size=batch_size, trigger="cli",
+                                           batch_size=size, trigger="cli",
                                            actor="cli").id
             else:
                 run_id = unfinished.id
@@ -219,7 +220,7 @@ def show_command(run: Annotated[int, typer.Argument(help="The run's number.")],
         with session_scope(runtime.sessions) as session:
             found = repository.get_run(session, run)
             if found is None:
-                raise service.RetentionError(f"no retention run #{run}",
+                raise service.RunNotFound(f"no retention run #{run}",
                                              hint="`privet retention runs` lists them")
             if output is OutputFormat.json:
                 _say(json.dumps(report_json(found), indent=2))

@@ -38,7 +38,6 @@ def recent_runs(session: Session, limit: int) -> Sequence[RetentionRun]:
                            .limit(limit)).all()
 
 
-def latest_started(session: Session) -> RetentionRun | None:
-    return session.scalars(select(RetentionRun).order_by(RetentionRun.started_at.desc(),
-                                                         RetentionRun.id.desc())
-                           .limit(1)).first()
+def latest_scheduled(session: Session) -> RetentionRun | None:
+    return session.scalars(select(RetentionRun).where(RetentionRun.trigger == "schedule")
+                           .order_by(RetentionRun.as_of.desc()).limit(1)).first()

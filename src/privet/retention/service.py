@@ -221,6 +221,12 @@ def start_run(session: Session, manifest: Manifest, *, secret: bytes, as_of: dat
     return run
 
 
+class RunNotFound(RetentionError):
+    """No run has that number."""
+
+    http_status = 404
+
+
 class RunInProgress(RetentionError):
     """Another process holds the run's lease."""
 
@@ -231,7 +237,7 @@ def claim_run(session: Session, run_id: int, *, worker: str, now: datetime,
     a process of this machine that no longer exists."""
     run = repository.get_run(session, run_id, lock=True)
     if run is None:
-        raise RetentionError(f"no retention run #{run_id}")
+        raise RunNotFound(f"no retention run #{run_id}")
     if run.state != RunState.running.value:
         raise RetentionError(f"retention run #{run_id} is already {run.state}")
     holder = run.claimed_by

@@ -28,6 +28,7 @@ from privet.jobs.service import attach_dispatcher
 from privet.kit.db import database_url, open_database
 from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
+from privet.retention.admin_pages import router as retention_admin
 from privet.web.admin import router as admin_pages
 from privet.web.csrf import add_csrf_cookie
 from privet.web.errors import register_error_handlers
@@ -129,6 +130,7 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
     app.include_router(admin_pages)
     app.include_router(consent_pages)
     app.include_router(consent_admin)
+    app.include_router(retention_admin)
     if is_demo_workspace(workspace.root):
         app.include_router(demo_shop)
     return app
