@@ -389,6 +389,7 @@ def _sweep(sessions: sessionmaker[Session], datastores: ConnectedDatastores, run
             record = next(s for s in run.steps if s.position == position)
             record.pending = {"after": None if batch.after is None else key_to_json(batch.after),
                               "last": key_to_json(batch.last), "rows": batch.rows}
+        failpoint("retention.batch_pending")
 
     def committed(batch: Batch, seconds: float) -> None:
         failpoint("retention.batch_committed")
