@@ -272,17 +272,17 @@ class Shop:
         return {key[0] for key in self.dump()[table]}
 
 
-def build_shop(url: str, root: Path) -> Shop:
+def build_shop(url: str, root: Path, now: datetime = NOW) -> Shop:
     engine = sa.create_engine(url)
     try:
         metadata = schema()
         metadata.create_all(engine)
         with engine.begin() as connection:
-            for name, rows in _rows(NOW).items():
+            for name, rows in _rows(now).items():
                 connection.execute(metadata.tables[name].insert(), rows)
     finally:
         engine.dispose()
-    return Shop(sa.make_url(url).get_backend_name(), url, root)
+    return Shop(sa.make_url(url).get_backend_name(), url, root, now)
 
 
 @pytest.fixture(params=ENGINES)
@@ -305,10 +305,25 @@ def shop(shop_url: str, tmp_path: Path) -> Iterator[Shop]:
         shutil.rmtree(tmp_path / "site", ignore_errors=True)
 
 
+AN_HOUR_AGO = NOW - timedelta(hours=1)
+"""What processes running at the real time use as the shop's ``now``: every boundary row
+is then due (none is a second away from it), the recent rows still are not."""
+
+
+@pytest.fixture
+def cli_shop(shop_url: str, tmp_path: Path) -> Iterator[Shop]:
+    """The shop on each engine, built an hour ago."""
+    built = build_shop(shop_url, tmp_path / "site", AN_HOUR_AGO)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
 @pytest.fixture
 def sqlite_shop(tmp_path: Path) -> Iterator[Shop]:
-    """The shop on SQLite only (tests of the CLI, the schedule and the pages)."""
-    built = build_shop(f"sqlite:///{tmp_path / 'shop.db'}", tmp_path / "site")
+    """The shop on SQLite, built an hour ago (the CLI, the schedule and the pages)."""
+    built = build_shop(f"sqlite:///{tmp_path / 'shop.db'}", tmp_path / "site", AN_HOUR_AGO)
     try:
         yield built
     finally:
