@@ -58,10 +58,10 @@ def make_celery(broker_url: str) -> Celery:
     def sweep_task() -> int:
         runtime = _runtime()
         sweep(runtime.sessions)
+        _clock.run_due(runtime)  # first: periodic work may queue jobs (a retention run)
         ids = due_job_ids(runtime.sessions)
         for job_id in ids:
             app.send_task(RUN_JOB, args=[job_id])
-        _clock.run_due(runtime)
         return len(ids)
 
     return app
