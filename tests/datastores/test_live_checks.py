@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from privet.datastores.live_checks import (
     MISSING_COLUMN,
+    MISSING_LINK,
     MISSING_TABLE,
     UNDECLARED_PERSONAL_COLUMN,
     UNINDEXED_IDENTITY,
@@ -345,3 +346,22 @@ def test_references_across_datastores_are_checked_in_the_other_database(
     assert [(d.rule, d.hint) for d in found] == [(MISSING_COLUMN, "did you mean `email`?")]
     assert "table `people` of datastore `crm`" in found[0].message
     _at(found[0], body, "to: crm.people.mail")
+
+
+def test_a_retention_rule_via_a_table_without_a_foreign_key_is_an_error(
+    tmp_path: Path, shop_url: str
+) -> None:
+    body = CLEAN + (
+        "  invoices_of_closed_customers:\n"
+        "    table: invoices\n"
+        "    via: customers\n"
+        "    where: \"status = 'closed'\"\n"
+        "    period: 3mo\n"
+        "    from: created_at\n"
+        "    action: anonymise\n"
+        "    fields: [billing_address]\n")
+    found = live_diagnostics(_manifest(tmp_path, body, shop_url), tmp_path, timeout=5)
+    link = _only(found, MISSING_LINK, "`invoices` has no foreign key to `customers`")
+    assert link.severity is Severity.error
+    _at(link, body, "via: customers")
+    assert [d.rule for d in found] == [MISSING_LINK]

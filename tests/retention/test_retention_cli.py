@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 PRIVET = [sys.executable, "-m", "privet.cli"]
 
 
-def privet(shop: Shop, *args: str, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
+def privet(shop: Shop, *args: str,
+           failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PRIVET_")}
     if failpoint is not None:
         environment["PRIVET_FAILPOINTS"] = failpoint

@@ -44,7 +44,11 @@ def _write_settings(root: Path) -> None:
     if not path.exists():
         path.write_text(
             "# Demo settings. In production, set PRIVET_SECRET_KEY in the environment instead.\n"
-            f'secret_key = "{secrets.token_urlsafe(32)}"\n', encoding="utf-8")
+            f'secret_key = "{secrets.token_urlsafe(32)}"\n'
+            "\n[retention]\n"
+            "# The demo deletes nothing by itself: see what is due at /admin/retention and run\n"
+            "# it there or with `privet retention run`. 24 runs every rule once a day.\n"
+            "schedule_hours = 0\n", encoding="utf-8")
         path.chmod(0o600)
 
 
