@@ -193,3 +193,19 @@ def test_an_unknown_rule_is_refused_with_the_known_ones(shop: Shop) -> None:
     with pytest.raises(service.RetentionError, match="no retention rule named `visit`") as info:
         service.selected_rules(shop.manifest, ["visit"])
     assert "visits" in (info.value.hint or "")
+
+
+def test_a_refused_delete_fails_its_step_and_the_others_still_run(shop: Shop) -> None:
+    data = shop.manifest.model_dump(by_alias=True, mode="json", exclude_none=True)
+    data["retention"] = {"closed_accounts": {"table": "accounts", "where": "status = 'closed'",
+                                             "period": "30d", "from": "closed_at"},
+                         "visits": data["retention"]["visits"]}
+    shop.write_manifest(data)
+    before = shop.dump()["accounts"]
+    finished = run(shop, shop.sessions())
+    assert finished.state == "failed"
+    failed, visits = finished.steps
+    assert (failed.rule, failed.state, failed.rows) == ("closed_accounts", "failed", 0)
+    assert failed.error and "closed_accounts (accounts)" in (finished.error or "")
+    assert shop.dump()["accounts"] == before, "a refused batch was half applied"
+    assert (visits.state, visits.rows) == ("done", 4 + shop.bulk)
