@@ -20,7 +20,13 @@ from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 from privet.models.jobs import Job
 from privet.models.retention import RetentionRun
-from privet.retention.tasks import RUN_RETENTION, schedule_retention, schedule_slot
+from privet.retention import service
+from privet.retention.tasks import (
+    RUN_RETENTION,
+    request_run,
+    schedule_retention,
+    schedule_slot,
+)
 
 if TYPE_CHECKING:
     from conftest import Shop
@@ -109,4 +115,30 @@ def test_a_celery_worker_beat_starts_and_carries_out_the_run(sqlite_shop: Shop,
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
+        dispose(runtime.sessions)
+
+
+def test_an_interrupted_run_is_resumed_by_the_next_request_for_one(sqlite_shop: Shop) -> None:
+    """A run left unfinished (its process died; its job gave up) is not left behind: the
+    schedule, or Run now, queues a new job for it instead of starting another run."""
+    runtime = scheduled_every(sqlite_shop, 24)
+    try:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with session_scope(runtime.sessions) as session:
+            stuck = service.start_run(session, runtime.manifest, secret=runtime.secret,
+                                      as_of=now, trigger="cli", actor="cli").id
+        schedule_retention(runtime, now)
+        with session_scope(runtime.sessions) as session:
+            again = request_run(session, runtime, now=now, trigger="admin", actor="admin:olga")
+            assert again.id == stuck
+            jobs = session.scalars(select(Job.dedupe_key).where(
+                Job.kind == RUN_RETENTION)).all()
+        assert jobs == [f"retention:run:{stuck}:1"], "one job, however often it is asked"
+
+        InlineRunner(runtime).run_until_idle()
+        resumed, scheduled = runs(runtime)
+        assert resumed[:3] == ("cli", "completed", 5 + sqlite_shop.bulk + 5)
+        # Once it is done, the interval's own run starts, and finds nothing left.
+        assert scheduled[:3] == ("schedule", "completed", 0)
+    finally:
         dispose(runtime.sessions)

@@ -307,3 +307,13 @@ class PeriodicClock:
 
 def recent_jobs(session: Session, *, limit: int = 100) -> Sequence[Job]:
     return repository.recent(session, limit)
+
+
+def active_jobs(session: Session, subject_ref: str) -> list[Job]:
+    """The queued or running jobs acting on ``subject_ref``."""
+    return [job for job in repository.for_subject(session, subject_ref)
+            if job.state in (JobState.queued.value, JobState.running.value)]
+
+
+def job_count(session: Session, subject_ref: str) -> int:
+    return len(repository.for_subject(session, subject_ref))

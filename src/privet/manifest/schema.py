@@ -546,11 +546,6 @@ class RetentionRule(_Section):
             raise ValueError("`via` goes with `table`: it names the table that one refers to")
         return self
 
-    @property
-    def due_after(self) -> list[Duration]:
-        """The durations from ``from`` to when a row is due: the period, then the grace."""
-        return [self.period, *([self.grace] if self.grace is not None else [])]
-
 
 # ---------------------------------------------------------------------------- recipients
 

@@ -15,7 +15,7 @@ import socket
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from privet.audit.service import append_entry
 from privet.kit.clock import utc_naive
 from privet.kit.db import session_scope
-from privet.kit.errors import ConfigurationError, PrivetError
+from privet.kit.errors import PrivetError
 from privet.kit.failpoints import failpoint
 from privet.manifest.schema import Manifest, RetentionRule
 from privet.models.retention import RetentionRun, RetentionStep, RunState, StepState
@@ -180,7 +180,7 @@ def plan(manifest: Manifest, datastores: ConnectedDatastores, session: Session, 
                     step = compile_step(spec, rule, datastores.graph, as_of=moment,
                                         open_keys=open_keys)
                     counts = count_step(connections[spec.datastore], step, open_keys=open_keys)
-                except ConfigurationError as exc:
+                except PrivetError as exc:
                     error = str(exc)
                 except SQLAlchemyError as exc:
                     error = datastore_error(spec.datastore, exc)
@@ -190,7 +190,7 @@ def plan(manifest: Manifest, datastores: ConnectedDatastores, session: Session, 
                                           cutoff, counts.due, counts.held, counts.waiting,
                                           counts.next_due_at))
                     continue
-            steps.append(StepPlan(**{**empty.__dict__, "error": error}))
+            steps.append(replace(empty, error=error))
     return RetentionPlan(moment, steps)
 
 
@@ -338,7 +338,7 @@ def _prepare(session: Session, manifest: Manifest, datastores: ConnectedDatastor
                          "longer in the manifest")
     try:
         compiled = compile_step(spec, rule, datastores.graph, as_of=as_of, open_keys=open_keys)
-    except ConfigurationError as exc:
+    except PrivetError as exc:
         return _StepWork(record, None, str(exc))
     if record.pending is not None:
         after = key_from_json(compiled, record.pending["after"])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from privet.jobs.service import JobContext, enqueue, periodic, task
+from privet.jobs.service import JobContext, active_jobs, enqueue, job_count, periodic, task
 from privet.kit.db import session_scope
 from privet.kit.runtime import Runtime
 from privet.models.retention import RetentionRun, RunState
@@ -20,16 +20,23 @@ RUN_RETENTION = "retention.run"
 
 def request_run(session: Session, runtime: Runtime, *, now: datetime, trigger: str,
                 actor: str, dedupe_key: str | None = None) -> RetentionRun:
-    """A run of every rule, carried out by a job (in the caller's transaction); the
-    unfinished run instead, if there is one."""
+    """A run of every rule, carried out by a job (in the caller's transaction). If a run is
+    unfinished (interrupted, or its job gave up) it is resumed instead, by a new job
+    unless one is already queued or running."""
     unfinished = service.unfinished_run(session)
     if unfinished is not None:
+        subject = f"retention:{unfinished.id}"
+        if not active_jobs(session, subject):
+            attempt = job_count(session, subject) + 1
+            enqueue(session, kind=RUN_RETENTION, now=now, subject_ref=subject,
+                    payload={"run": unfinished.id},
+                    dedupe_key=f"retention:run:{unfinished.id}:{attempt}")
         return unfinished
     run = service.start_run(session, runtime.manifest, secret=runtime.secret, as_of=now,
                             batch_size=runtime.settings.retention.batch_size,
                             trigger=trigger, actor=actor)
     enqueue(session, kind=RUN_RETENTION, now=now, subject_ref=f"retention:{run.id}",
-            payload={"run": run.id}, dedupe_key=dedupe_key or f"retention:run:{run.id}")
+            payload={"run": run.id}, dedupe_key=dedupe_key or f"retention:run:{run.id}:1")
     return run
 
 
