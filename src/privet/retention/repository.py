@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from privet.models.retention import RetentionRun, RetentionStep, RunState
@@ -25,6 +26,20 @@ def get_run(session: Session, run_id: int, *, lock: bool = False) -> RetentionRu
 def get_step(session: Session, run_id: int, position: int) -> RetentionStep:
     return session.scalars(select(RetentionStep).where(
         RetentionStep.run_id == run_id, RetentionStep.position == position)).one()
+
+
+def step_by_id(session: Session, step_id: int) -> RetentionStep:
+    step = session.get(RetentionStep, step_id)
+    assert step is not None, f"retention step {step_id} vanished"
+    return step
+
+
+def renew_lease(session: Session, run_id: int, *, worker: str, until: datetime) -> bool:
+    """Extend the run's lease if ``worker`` still holds it."""
+    result = session.execute(update(RetentionRun).where(
+        RetentionRun.id == run_id, RetentionRun.claimed_by == worker,
+        RetentionRun.state == RunState.running.value).values(lease_until=until))
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def latest_unfinished(session: Session) -> RetentionRun | None:

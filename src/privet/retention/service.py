@@ -302,9 +302,9 @@ def carry_out(sessions: sessionmaker[Session], datastores: ConnectedDatastores, 
             _fail_step(sessions, run_id, position, work.error or "cannot run", now=now())
             continue
         try:
-            _sweep(sessions, datastores, run_id, position, work.compiled,
-                   batch_size=batch_size, secret=secret, worker=worker, lease=lease,
-                   progress=progress, now=now)
+            unrecorded = _sweep(sessions, datastores, run_id, position, work.compiled,
+                                batch_size=batch_size, secret=secret, worker=worker,
+                                lease=lease, progress=progress, now=now)
         except (SQLAlchemyError, ChangePlanError) as exc:
             message = (datastore_error(work.record.datastore, exc)
                        if isinstance(exc, SQLAlchemyError) else str(exc))
@@ -312,6 +312,7 @@ def carry_out(sessions: sessionmaker[Session], datastores: ConnectedDatastores, 
             continue
         with session_scope(sessions) as session:
             step = repository.get_step(session, run_id, position)
+            _settle(step, unrecorded)
             step.state = StepState.done.value
             step.finished_at = now()
             append_entry(session, secret=secret, actor=actor, action="retention.rule_applied",
@@ -374,37 +375,62 @@ def _count(record: RetentionStep, rows: int, last: Key, *, seconds: float) -> No
     record.longest_batch_seconds = max(record.longest_batch_seconds, seconds)
 
 
+Unrecorded = tuple[Batch, float] | None
+"""A batch the datastore committed that Privet's database does not count yet."""
+
+
 def _sweep(sessions: sessionmaker[Session], datastores: ConnectedDatastores, run_id: int,
            position: int, step: CompiledStep, *, batch_size: int, secret: bytes, worker: str,
-           lease: timedelta, progress: Progress | None, now: Callable[[], datetime]) -> None:
+           lease: timedelta, progress: Progress | None,
+           now: Callable[[], datetime]) -> Unrecorded:
+    """The step's batches; one write to Privet's database each, before the datastore
+    commits: the lease renewed, the previous batch counted, this one pending. Returns the
+    last batch, still to be counted by the caller; if a batch fails, the one before it is
+    counted here before the error goes on."""
     with session_scope(sessions) as session:
         record = repository.get_step(session, run_id, position)
-        cursor = key_from_json(step, record.cursor)
-        done = record.rows
+        step_id, cursor, done = record.id, key_from_json(step, record.cursor), record.rows
     engine = datastores.engines[step.spec.datastore]
+    unrecorded: Unrecorded = None
 
     def pending(batch: Batch) -> None:
         with session_scope(sessions) as session:
-            run = claim_run(session, run_id, worker=worker, now=now(), lease=lease)
-            record = next(s for s in run.steps if s.position == position)
+            if not repository.renew_lease(session, run_id, worker=worker,
+                                          until=now() + lease):
+                raise RunInProgress(f"retention run #{run_id} was taken over by another "
+                                    "process (this one held it too long without news)")
+            record = repository.step_by_id(session, step_id)
+            if unrecorded is not None:
+                _count(record, unrecorded[0].rows, unrecorded[0].last, seconds=unrecorded[1])
             record.pending = {"after": None if batch.after is None else key_to_json(batch.after),
                               "last": key_to_json(batch.last), "rows": batch.rows}
         failpoint("retention.batch_pending")
 
     def committed(batch: Batch, seconds: float) -> None:
         failpoint("retention.batch_committed")
-        nonlocal done
-        with session_scope(sessions) as session:
-            record = repository.get_step(session, run_id, position)
-            _count(record, batch.rows, batch.last, seconds=seconds)
-            record.pending = None
-            done = record.rows
+        nonlocal unrecorded, done
+        unrecorded = (batch, seconds)
+        done += batch.rows
         if progress is not None:
             progress(position, done)
 
-    for _ in sweep_step(engine.connect, step, cursor, batch_size=batch_size, secret=secret,
-                        before_commit=pending, after_commit=committed):
-        pass
+    try:
+        for _ in sweep_step(engine.connect, step, cursor, batch_size=batch_size, secret=secret,
+                            before_commit=pending, after_commit=committed):
+            pass
+    except BaseException:
+        if unrecorded is not None:
+            with session_scope(sessions) as session:
+                _settle(repository.step_by_id(session, step_id), unrecorded)
+        raise
+    return unrecorded
+
+
+def _settle(record: RetentionStep, unrecorded: Unrecorded) -> None:
+    """Count the last batch the datastore committed; nothing is pending any more."""
+    if unrecorded is not None:
+        _count(record, unrecorded[0].rows, unrecorded[0].last, seconds=unrecorded[1])
+    record.pending = None
 
 
 def _fail_step(sessions: sessionmaker[Session], run_id: int, position: int, message: str,

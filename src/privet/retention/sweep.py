@@ -368,12 +368,16 @@ def run_batch(connection: Connection, step: CompiledStep, cursor: Key | None, *,
     connection's transaction; None when none is left. The caller commits."""
     keys = [step.table.c[c] for c in step.key_columns]
     if step.spec.action is StepAction.delete:
-        selected = connection.execute(
-            sa.select(*keys).where(_after(step, cursor), step.due)
-            .order_by(*keys).limit(batch_size)).all()
-        if not selected:
-            return None
-        last = tuple(selected[-1])
+        # Only the batch's last key comes back to Python (the batch_size-th due key, or the
+        # last due key of all); the DELETE takes the key range and re-checks each row.
+        due = sa.select(*keys).where(_after(step, cursor), step.due)
+        found = connection.execute(
+            due.order_by(*keys).offset(batch_size - 1).limit(1)).first()
+        if found is None:
+            found = connection.execute(due.order_by(*(k.desc() for k in keys)).limit(1)).first()
+            if found is None:
+                return None
+        last = tuple(found)
         result = connection.execute(sa.delete(step.table).where(
             _after(step, cursor), _up_to(step, last), step.due))
         return Batch(result.rowcount, cursor, last)
