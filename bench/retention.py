@@ -18,10 +18,12 @@ database (SQLite: a file copy; PostgreSQL: ``CREATE DATABASE … TEMPLATE``, the
   connection is opened before the clock starts;
 - Privet: a run of the rule ``browser_data`` (``retention.service.start_run``, before the
   clock), then ``carry_out`` timed from call to return: the lease, the open-request check,
-  every batch (default size, 10,000 rows: a keyed SELECT then a range DELETE, each batch in
-  its own datastore transaction recorded as pending, then done, in Privet's database), the
-  audit entries and the report. The datastore is opened (connect, reflect, identity graph)
-  before the clock starts; that time is printed apart. Privet's own database is SQLite
+  every batch (``--batch-size``, default the product's 10,000 rows: a SELECT of the
+  batch's last due key, then a DELETE of the due rows of that key range, in its own
+  datastore transaction, with one write to Privet's database per batch: the lease, the
+  previous batch counted, this one pending), the audit entries and the report. The
+  datastore is opened (connect, reflect, identity graph) before the clock starts; that time
+  is printed apart. Privet's own database is SQLite
   (WAL) in a temporary folder for the SQLite target, a PostgreSQL database on the same
   server for the PostgreSQL one, each created once per engine.
 
@@ -469,7 +471,8 @@ def run_floor(target: Target, loaded: Loaded, cutoff: Any, figures: Figures) -> 
 
 
 def run_privet(target: Target, loaded: Loaded, manifest: Manifest, secret: bytes,
-               sessions: Any, as_of: datetime, cutoff: Any, figures: Figures) -> float:
+               sessions: Any, as_of: datetime, cutoff: Any, figures: Figures,
+               batch_size: int) -> float:
     url = target.make_copy()
     try:
         with demo_url(url):
@@ -482,7 +485,8 @@ def run_privet(target: Target, loaded: Loaded, manifest: Manifest, secret: bytes
                 raise Mismatch(f"{target.label}: cannot open the copy: {datastores.failures}")
             with session_scope(sessions) as session:
                 run_id = service.start_run(session, manifest, secret=secret, as_of=as_of,
-                                           rules=[RULE], trigger="cli", actor="cli").id
+                                           rules=[RULE], batch_size=batch_size,
+                                           trigger="cli", actor="cli").id
             target.settle()
             with counting_writes(figures.privet_written):
                 started = time.perf_counter()
@@ -518,7 +522,7 @@ def demo_url(url: str) -> Iterator[None]:
             os.environ[URL_VARIABLE] = before
 
 
-def run_target(target: Target, loaded: Loaded, runs: int) -> list[str]:
+def run_target(target: Target, loaded: Loaded, runs: int, batch_size: int) -> list[str]:
     workspace = Workspace.find(loaded.root)
     manifest = workspace.load_manifest()
     key = workspace.settings.secret_key
@@ -544,7 +548,8 @@ def run_target(target: Target, loaded: Loaded, runs: int) -> list[str]:
                     figures.floor.append(run_floor(target, loaded, cutoff, figures))
                 else:
                     figures.privet.append(run_privet(target, loaded, manifest, secret,
-                                                     sessions, as_of, moment, figures))
+                                                     sessions, as_of, moment, figures,
+                                                     batch_size))
                 say(f"{target.label}: {who} {getattr(figures, who)[-1]:.2f} s")
     finally:
         dispose(sessions)
@@ -561,7 +566,7 @@ def run_target(target: Target, loaded: Loaded, runs: int) -> list[str]:
         f"{seconds_list(figures.floor)} (each on a fresh copy, alternating who goes first)",
         f"  longest  transaction: Privet median {longest:.3f} s (max {max(figures.longest):.3f} "
         f"s) over {statistics.median(figures.batches):,.0f} batches of ≤"
-        f"{service.DEFAULT_BATCH_SIZE:,} | < {TARGET_TRANSACTION:g} s: "
+        f"{batch_size:,} | < {TARGET_TRANSACTION:g} s: "
         f"{verdict(max(figures.longest) < TARGET_TRANSACTION)}; the floor's one transaction: "
         f"{floor:.2f} s",
         f"  rows     deleted {loaded.expired:,} by each, every run; {loaded.live:,} recent rows "
@@ -596,6 +601,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the loaded build is kept and reused")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL server where databases can be created")
+    parser.add_argument("--batch-size", type=int, default=service.DEFAULT_BATCH_SIZE,
+                        help="rows per transaction of Privet's run (the product's default)")
     parser.add_argument("--keep-pg", action="store_true",
                         help="keep the loaded PostgreSQL database for the next run")
     args = parser.parse_args(argv)
@@ -614,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
                 target = (sqlite_target(loaded, Path(scratch)) if engine == "sqlite"
                           else pg_target(loaded, args))
                 try:
-                    lines = run_target(target, loaded, args.runs)
+                    lines = run_target(target, loaded, args.runs, args.batch_size)
                 finally:
                     target.close()
             print("\n".join(lines), flush=True)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -209,3 +210,30 @@ def test_a_refused_delete_fails_its_step_and_the_others_still_run(shop: Shop) ->
     assert failed.error and "closed_accounts (accounts)" in (finished.error or "")
     assert shop.dump()["accounts"] == before, "a refused batch was half applied"
     assert (visits.state, visits.rows) == ("done", 4 + shop.bulk)
+
+
+def test_tables_keyed_by_text_are_swept_in_batches_too(shop: Shop) -> None:
+    """A key that is not one integer: batches end at the batch_size-th due key."""
+    metadata = sa.MetaData()
+    tokens = sa.Table("tokens", metadata,
+                      sa.Column("token", sa.String(40), primary_key=True),
+                      sa.Column("issued_at", sa.DateTime, nullable=False))
+    engine = sa.create_engine(shop.url)
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        connection.execute(tokens.insert(), [
+            {"token": f"t-{n:03d}", "issued_at": shop.now - timedelta(days=8 if n % 6 else 1)}
+            for n in range(30)])
+    data = shop.manifest.model_dump(by_alias=True, mode="json", exclude_none=True)
+    data["datastores"]["main"]["tables"]["tokens"] = {"erasure": "delete_row", "fields": {
+        "token": {"categories": ["user.device.cookie_id"]}}}
+    data["retention"] = {"tokens": {"table": "tokens", "period": "7d", "from": "issued_at"}}
+    shop.write_manifest(data)
+
+    finished = run(shop, shop.sessions(), batch_size=10)
+    with engine.connect() as connection:
+        left = set(connection.execute(sa.select(tokens.c.token)).scalars())
+    engine.dispose()
+    assert left == {f"t-{n:03d}" for n in range(0, 30, 6)}
+    [step] = finished.steps
+    assert (step.rows, step.batches) == (25, 3)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from privet.models.retention import RetentionRun, RetentionStep, RunState
@@ -32,6 +33,20 @@ def step_by_id(session: Session, step_id: int) -> RetentionStep:
     step = session.get(RetentionStep, step_id)
     assert step is not None, f"retention step {step_id} vanished"
     return step
+
+
+def record_batch(session: Session, step_id: int, *, counted: tuple[int, list[Any], float] | None,
+                 pending: dict[str, Any] | None) -> None:
+    """One statement per batch: count a batch the datastore committed (rows, its last key
+    as JSON, seconds), and set (or clear) the batch now pending."""
+    values: dict[str, Any] = {"pending": pending}
+    if counted is not None:
+        rows, last, seconds = counted
+        longest = RetentionStep.longest_batch_seconds
+        values.update(rows=RetentionStep.rows + rows, batches=RetentionStep.batches + 1,
+                      cursor=last, seconds=RetentionStep.seconds + seconds,
+                      longest_batch_seconds=case((longest < seconds, seconds), else_=longest))
+    session.execute(update(RetentionStep).where(RetentionStep.id == step_id).values(values))
 
 
 def renew_lease(session: Session, run_id: int, *, worker: str, until: datetime) -> bool:

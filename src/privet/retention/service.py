@@ -312,7 +312,9 @@ def carry_out(sessions: sessionmaker[Session], datastores: ConnectedDatastores, 
             continue
         with session_scope(sessions) as session:
             step = repository.get_step(session, run_id, position)
-            _settle(step, unrecorded)
+            repository.record_batch(session, step.id, counted=_counted(unrecorded),
+                                    pending=None)
+            session.expire(step)
             step.state = StepState.done.value
             step.finished_at = now()
             append_entry(session, secret=secret, actor=actor, action="retention.rule_applied",
@@ -347,9 +349,10 @@ def _prepare(session: Session, manifest: Manifest, datastores: ConnectedDatastor
         assert last is not None
         with datastores.engines[record.datastore].connect() as connection:
             committed = remaining_in(connection, compiled, after, last) == 0
-        if committed:
-            _count(record, record.pending["rows"], last, seconds=0.0)
-        record.pending = None
+        repository.record_batch(
+            session, record.id, pending=None,
+            counted=(record.pending["rows"], key_to_json(last), 0.0) if committed else None)
+        session.expire(record)
     record.state = StepState.running.value
     record.started_at = record.started_at or now
     return _StepWork(record, compiled, None)
@@ -365,14 +368,6 @@ def _spec_of(manifest: Manifest, record: RetentionStep,
                                                     record.action):
             return spec
     return None
-
-
-def _count(record: RetentionStep, rows: int, last: Key, *, seconds: float) -> None:
-    record.rows += rows
-    record.batches += 1
-    record.cursor = key_to_json(last)
-    record.seconds += seconds
-    record.longest_batch_seconds = max(record.longest_batch_seconds, seconds)
 
 
 Unrecorded = tuple[Batch, float] | None
@@ -392,18 +387,21 @@ def _sweep(sessions: sessionmaker[Session], datastores: ConnectedDatastores, run
         step_id, cursor, done = record.id, key_from_json(step, record.cursor), record.rows
     engine = datastores.engines[step.spec.datastore]
     unrecorded: Unrecorded = None
+    lease_until = now() + lease
 
     def pending(batch: Batch) -> None:
+        nonlocal lease_until
         with session_scope(sessions) as session:
-            if not repository.renew_lease(session, run_id, worker=worker,
-                                          until=now() + lease):
-                raise RunInProgress(f"retention run #{run_id} was taken over by another "
-                                    "process (this one held it too long without news)")
-            record = repository.step_by_id(session, step_id)
-            if unrecorded is not None:
-                _count(record, unrecorded[0].rows, unrecorded[0].last, seconds=unrecorded[1])
-            record.pending = {"after": None if batch.after is None else key_to_json(batch.after),
-                              "last": key_to_json(batch.last), "rows": batch.rows}
+            moment = now()
+            if lease_until - moment < lease / 2:  # renewed at half-life, not every batch
+                lease_until = moment + lease
+                if not repository.renew_lease(session, run_id, worker=worker,
+                                              until=lease_until):
+                    raise RunInProgress(f"retention run #{run_id} was taken over by another "
+                                        "process (this one held it too long without news)")
+            repository.record_batch(session, step_id, counted=_counted(unrecorded), pending={
+                "after": None if batch.after is None else key_to_json(batch.after),
+                "last": key_to_json(batch.last), "rows": batch.rows})
         failpoint("retention.batch_pending")
 
     def committed(batch: Batch, seconds: float) -> None:
@@ -421,16 +419,17 @@ def _sweep(sessions: sessionmaker[Session], datastores: ConnectedDatastores, run
     except BaseException:
         if unrecorded is not None:
             with session_scope(sessions) as session:
-                _settle(repository.step_by_id(session, step_id), unrecorded)
+                repository.record_batch(session, step_id, counted=_counted(unrecorded),
+                                        pending=None)
         raise
     return unrecorded
 
 
-def _settle(record: RetentionStep, unrecorded: Unrecorded) -> None:
-    """Count the last batch the datastore committed; nothing is pending any more."""
-    if unrecorded is not None:
-        _count(record, unrecorded[0].rows, unrecorded[0].last, seconds=unrecorded[1])
-    record.pending = None
+def _counted(unrecorded: Unrecorded) -> tuple[int, list[Any], float] | None:
+    if unrecorded is None:
+        return None
+    batch, seconds = unrecorded
+    return batch.rows, key_to_json(batch.last), seconds
 
 
 def _fail_step(sessions: sessionmaker[Session], run_id: int, position: int, message: str,

@@ -368,16 +368,9 @@ def run_batch(connection: Connection, step: CompiledStep, cursor: Key | None, *,
     connection's transaction; None when none is left. The caller commits."""
     keys = [step.table.c[c] for c in step.key_columns]
     if step.spec.action is StepAction.delete:
-        # Only the batch's last key comes back to Python (the batch_size-th due key, or the
-        # last due key of all); the DELETE takes the key range and re-checks each row.
-        due = sa.select(*keys).where(_after(step, cursor), step.due)
-        found = connection.execute(
-            due.order_by(*keys).offset(batch_size - 1).limit(1)).first()
-        if found is None:
-            found = connection.execute(due.order_by(*(k.desc() for k in keys)).limit(1)).first()
-            if found is None:
-                return None
-        last = tuple(found)
+        last = _batch_end(connection, step, cursor, batch_size)
+        if last is None:
+            return None
         result = connection.execute(sa.delete(step.table).where(
             _after(step, cursor), _up_to(step, last), step.due))
         return Batch(result.rowcount, cursor, last)
@@ -412,6 +405,32 @@ def run_batch(connection: Connection, step: CompiledStep, cursor: Key | None, *,
         for part in chunks(group, 5_000):
             connection.execute(statement, list(part))
     return Batch(sum(len(g) for g in groups.values()), cursor, tuple(rows[-1][:width]))
+
+
+def _batch_end(connection: Connection, step: CompiledStep, cursor: Key | None,
+               batch_size: int) -> Key | None:
+    """The last key of the next delete batch (None when no row is due after ``cursor``):
+    the DELETE then takes the key range and re-checks each row, so only a key comes back.
+
+    An integer key: the first due key plus ``batch_size - 1``: such a range holds at most
+    ``batch_size`` rows, and finding its start reads one due row. Other keys: the
+    ``batch_size``-th due key (or the last one)."""
+    keys = [step.table.c[c] for c in step.key_columns]
+    due = sa.select(*keys).where(_after(step, cursor), step.due)
+    if len(keys) == 1 and _is_integer(keys[0]):
+        first = connection.execute(due.order_by(keys[0]).limit(1)).scalar()
+        return None if first is None else (int(first) + batch_size - 1,)
+    found = connection.execute(due.order_by(*keys).offset(batch_size - 1).limit(1)).first()
+    if found is None:
+        found = connection.execute(due.order_by(*(k.desc() for k in keys)).limit(1)).first()
+    return None if found is None else tuple(found)
+
+
+def _is_integer(column: sa.Column[Any]) -> bool:
+    try:
+        return column.type.python_type is int
+    except NotImplementedError:
+        return False
 
 
 def remaining_in(connection: Connection, step: CompiledStep, after: Key | None,
