@@ -32,7 +32,7 @@ test: lint browser
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) privet-demo .pytest_cache .mypy_cache .ruff_cache

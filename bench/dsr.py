@@ -47,7 +47,6 @@ import hashlib
 import hmac
 import json
 import math
-import os
 import random
 import re
 import shutil
@@ -57,13 +56,22 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from _shared import (
+    Mismatch,
+    copy_into_postgres,
+    demo_url,
+    pg_database_url,
+    say,
+    sqlite_url,
+    verdict,
+)
 from privet.demo.database import TABLES
 from privet.demo.workspace import DATABASE_PATH, build_demo_workspace
 from privet.kit.db import dispose, open_database
@@ -80,20 +88,10 @@ TARGET_BATCH_RATE = 5_000.0
 MEMORY_TOLERANCE = 1.25
 """Per-request peak at the larger table may be this much above the smaller's (noise)."""
 MEMORY_SLACK = 64 * 1024
-URL_VARIABLE = "PRIVET_DEMO_DATABASE_URL"
 WARM_UP = 5
 MEMORY_REQUESTS = 20
 BATCH_CHECK = 100
 """People in the batch whose erasure is compared with the floor's before timing."""
-
-
-class Mismatch(Exception):
-    """The floor and Privet disagree, or Privet failed: the figures would mean nothing."""
-
-
-def say(message: str) -> None:
-    """Progress, on stderr: the results block on stdout stays clean."""
-    print(f"  … {message}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------- figures
@@ -122,10 +120,6 @@ def size(nbytes: float) -> str:
         if nbytes >= scale:
             return f"{nbytes / scale:.1f} {unit}"
     return f"{nbytes:.0f} B"
-
-
-def verdict(ok: bool) -> str:
-    return "OK" if ok else "MISSED"
 
 
 @dataclass
@@ -176,24 +170,6 @@ def demo_workspace(workdir: Path, subjects: int, seed: int) -> tuple[Path, str]:
     build_demo_workspace(root, subjects=subjects, seed=seed)
     marker.write_text(json.dumps(wanted))
     return root, f"built in {time.perf_counter() - started:.0f} s into {root}"
-
-
-@contextlib.contextmanager
-def demo_url(url: str) -> Iterator[None]:
-    """Point the demo manifest's datastore at ``url`` (its URL reads this variable)."""
-    before = os.environ.get(URL_VARIABLE)
-    os.environ[URL_VARIABLE] = url
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(URL_VARIABLE, None)
-        else:
-            os.environ[URL_VARIABLE] = before
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path.resolve()}"
 
 
 # ---------------------------------------------------------------------------- the floor
@@ -850,10 +826,6 @@ def sqlite_target(args: argparse.Namespace, subjects: int) -> Target:
                   f"{database.stat().st_size / 1e9:.2f} GB", durability)
 
 
-def pg_database_url(base: str, name: str) -> str:
-    return base.rsplit("/", 1)[0] + "/" + name
-
-
 def pg_target(args: argparse.Namespace, subjects: int) -> Target:
     import psycopg
 
@@ -904,33 +876,6 @@ def pg_target(args: argparse.Namespace, subjects: int) -> Target:
                   f"{args.pg_url.split('@')[-1].rsplit('/', 1)[0]}, "
                   f"fsync={settings.get('fsync')}, "
                   f"synchronous_commit={settings.get('synchronous_commit')}")
-
-
-def copy_into_postgres(sqlite_path: Path, url: str) -> None:
-    """The demo schema, rows (COPY) and indexes, exactly as the SQLite build has them."""
-    import psycopg
-
-    source = sqlite3.connect(f"file:{quote(str(sqlite_path))}?mode=ro", uri=True)
-    schema = {name: (kind, sql) for kind, name, sql in source.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
-    with psycopg.connect(url) as target:
-        for table in TABLES:
-            target.execute(schema[table][1].replace("DATETIME", "TIMESTAMP"))
-        target.execute("SET session_replication_role = replica")  # parents load first anyway
-        with target.cursor() as cursor:
-            for table in TABLES:
-                rows = source.execute(f"SELECT * FROM {table}")
-                with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-                    while chunk := rows.fetchmany(10_000):
-                        for row in chunk:
-                            copy.write_row(row)
-        for kind, sql in schema.values():
-            if kind == "index":
-                target.execute(sql)
-        target.commit()
-    source.close()
-    with psycopg.connect(url, autocommit=True) as target:
-        target.execute("ANALYZE")
 
 
 def access_memory_at(args: argparse.Namespace, subjects: int) -> tuple[Peaks, str]:

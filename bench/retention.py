@@ -69,7 +69,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from privet.demo.database import INDEXES, TABLES
+from _shared import (
+    Mismatch,
+    copy_into_postgres,
+    demo_url,
+    pg_database_url,
+    say,
+    sqlite_url,
+    verdict,
+)
+from privet.demo.database import INDEXES
 from privet.demo.workspace import DATABASE_PATH, build_demo_workspace
 from privet.jobs.service import worker_name
 from privet.kit.clock import utc_naive
@@ -88,25 +97,11 @@ RULE = "browser_data"
 TABLE = "web_visits"
 LIVE_SHARE = 0.1
 """Recent (kept) rows, as a share of the expired ones."""
-URL_VARIABLE = "PRIVET_DEMO_DATABASE_URL"
 REUSE_DAYS = 30
 """A build is reused this long: its recent rows (< 6 months) stay recent, the expired
 ones expired."""
 DAY = 86_400
 PREFIX = "privet_bench_retention"
-
-
-class Mismatch(Exception):
-    """Privet and the floor did different work, or either did the wrong work."""
-
-
-def say(message: str) -> None:
-    """Progress, on stderr: the results block on stdout stays clean."""
-    print(f"  … {message}", file=sys.stderr, flush=True)
-
-
-def verdict(ok: bool) -> str:
-    return "OK" if ok else "MISSED"
 
 
 def seconds_list(values: list[float]) -> str:
@@ -243,10 +238,6 @@ class Target:
     close: Callable[[], None] = lambda: None
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path.resolve()}"
-
-
 def sqlite_connect(url: str) -> sqlite3.Connection:
     path = url.removeprefix("sqlite:///")
     connection = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, isolation_level=None,
@@ -285,10 +276,6 @@ def sqlite_target(loaded: Loaded, scratch: Path) -> Target:
                   f"{loaded.database.stat().st_size / 1e9:.2f} GB", settings)
 
 
-def pg_database_url(base: str, name: str) -> str:
-    return base.rsplit("/", 1)[0] + "/" + name
-
-
 def pg_target(loaded: Loaded, args: argparse.Namespace) -> Target:
     import psycopg
 
@@ -311,7 +298,7 @@ def pg_target(loaded: Loaded, args: argparse.Namespace) -> Target:
             started = time.perf_counter()
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "{name}"')
-            copy_into_postgres(loaded.database, pg_database_url(args.pg_url, name))
+            copy_into_postgres(loaded.database, pg_database_url(args.pg_url, name), freeze=True)
             connection.execute(f"COMMENT ON DATABASE \"{name}\" IS '{tag}'")
             origin = f"copied into PostgreSQL {name} in {time.perf_counter() - started:.0f} s"
         connection.execute(f'DROP DATABASE IF EXISTS "{ledger_name}" WITH (FORCE)')
@@ -357,34 +344,6 @@ def pg_target(loaded: Loaded, args: argparse.Namespace) -> Target:
         f"full_page_writes={settings.get('full_page_writes')}, shared_buffers={shared} MiB, "
         f"autovacuum={settings.get('autovacuum')}; Privet's own DB: {ledger_name} on the "
         "same server", close)
-
-
-def copy_into_postgres(sqlite_path: Path, url: str) -> None:
-    """The demo schema, rows (COPY) and indexes, as the SQLite build has them; vacuumed
-    (hint bits and visibility map set) so that no copy pays for the load."""
-    import psycopg
-
-    source = sqlite3.connect(f"file:{quote(str(sqlite_path))}?mode=ro", uri=True)
-    schema = {name: (kind, sql) for kind, name, sql in source.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
-    with psycopg.connect(url) as target:
-        for table in TABLES:
-            target.execute(schema[table][1].replace("DATETIME", "TIMESTAMP"))
-        target.execute("SET session_replication_role = replica")  # parents load first anyway
-        with target.cursor() as cursor:
-            for table in TABLES:
-                rows = source.execute(f"SELECT * FROM {table}")
-                with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-                    while chunk := rows.fetchmany(10_000):
-                        for row in chunk:
-                            copy.write_row(row)
-        for kind, sql in schema.values():
-            if kind == "index":
-                target.execute(sql)
-        target.commit()
-    source.close()
-    with psycopg.connect(url, autocommit=True) as target:
-        target.execute("VACUUM (FREEZE, ANALYZE)")
 
 
 # ---------------------------------------------------------------------------- one engine
@@ -506,20 +465,6 @@ def run_privet(target: Target, loaded: Loaded, manifest: Manifest, secret: bytes
     finally:
         target.drop_copy()
     return seconds
-
-
-@contextlib.contextmanager
-def demo_url(url: str) -> Iterator[None]:
-    """Point the demo manifest's datastore at ``url`` (its URL reads this variable)."""
-    before = os.environ.get(URL_VARIABLE)
-    os.environ[URL_VARIABLE] = url
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(URL_VARIABLE, None)
-        else:
-            os.environ[URL_VARIABLE] = before
 
 
 def run_target(target: Target, loaded: Loaded, runs: int, batch_size: int) -> list[str]:
