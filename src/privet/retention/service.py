@@ -3,9 +3,9 @@ batch and resumed after a crash, and its report in Privet's database and the aud
 
 A run is written first (its steps, its ``as_of``), then carried out by whoever holds its
 lease: the CLI, or a job worker. Each batch is recorded as pending in Privet's database
-before the datastore commits it, and as done after; a run resumed after a crash checks a
-pending batch's key range (no due row left there means it committed) so each batch is
-counted once and none is done twice.
+before the datastore commits it (in the same write that counts the batch before it); a run
+resumed after a crash checks a pending batch's key range (no due row left there means it
+committed), so each batch is counted once and none is done twice.
 """
 
 from __future__ import annotations
@@ -413,9 +413,8 @@ def _sweep(sessions: sessionmaker[Session], datastores: ConnectedDatastores, run
             progress(position, done)
 
     try:
-        for _ in sweep_step(engine.connect, step, cursor, batch_size=batch_size, secret=secret,
-                            before_commit=pending, after_commit=committed):
-            pass
+        sweep_step(engine.connect, step, cursor, batch_size=batch_size, secret=secret,
+                   before_commit=pending, after_commit=committed)
     except BaseException:
         if unrecorded is not None:
             with session_scope(sessions) as session:

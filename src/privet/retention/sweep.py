@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -130,10 +130,6 @@ class CompiledStep:
     kept_when_held: frozenset[str]
     via: sa.Table | None
     join_on: ColumnElement[bool] | None
-
-    @property
-    def name(self) -> str:
-        return f"{self.spec.rule} ({self.spec.action.value} {self.spec.table})"
 
 
 def compile_step(spec: StepSpec, rule: RetentionRule, graph: IdentityGraph, *,
@@ -445,10 +441,10 @@ def remaining_in(connection: Connection, step: CompiledStep, after: Key | None,
 def sweep_step(connection_factory: Callable[[], Any], step: CompiledStep,
                cursor: Key | None, *, batch_size: int, secret: bytes | None,
                before_commit: Callable[[Batch], None],
-               after_commit: Callable[[Batch, float], None]) -> Iterator[Batch]:
+               after_commit: Callable[[Batch, float], None]) -> None:
     """Batches until the step is done, each in its own transaction: ``before_commit``
-    records the batch as pending, the datastore commits, ``after_commit`` records it done
-    (with the seconds the transaction took)."""
+    records the batch as pending, the datastore commits, ``after_commit`` is told (with the
+    seconds the transaction took)."""
     while True:
         started = time.perf_counter()
         with connection_factory() as connection, connection.begin():
@@ -458,7 +454,6 @@ def sweep_step(connection_factory: Callable[[], Any], step: CompiledStep,
             before_commit(batch)
         after_commit(batch, time.perf_counter() - started)
         cursor = batch.last
-        yield batch
 
 
 # ---------------------------------------------------------------------------- keys as JSON
