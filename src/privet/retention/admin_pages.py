@@ -12,7 +12,7 @@ from privet.auth.service import Principal
 from privet.kit.clock import utc_naive
 from privet.models.accounts import Role
 from privet.requests.engine import ConnectedDatastores
-from privet.retention import repository, service
+from privet.retention import service
 from privet.retention.tasks import request_run
 from privet.web.csrf import CsrfChecked
 from privet.web.deps import DbSession, Now, web_context
@@ -49,11 +49,8 @@ def retention_page(request: Request, principal: Viewer, session: DbSession,
 def run_page(run_id: int, request: Request, principal: Viewer,
              session: DbSession) -> HTMLResponse:
     """One run's report: each step's rows, batches and time."""
-    run = repository.get_run(session, run_id) if 0 < run_id < 2**63 else None
-    if run is None:
-        raise service.RunNotFound(f"no retention run #{run_id}",
-                                     hint="the retention page lists the runs")
-    return render(request, "admin/retention_run.html", principal=principal, run=run)
+    return render(request, "admin/retention_run.html", principal=principal,
+                  run=service.get_run(session, run_id))
 
 
 @router.post("/retention/run")

@@ -22,7 +22,7 @@ from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 from privet.models.retention import RetentionRun
 from privet.requests.engine import ConnectedDatastores
-from privet.retention import repository, service
+from privet.retention import service
 
 retention_app = typer.Typer(help="Retention: what is due, sweeps in batches, run reports.",
                             no_args_is_help=True)
@@ -218,10 +218,7 @@ def show_command(run: Annotated[int, typer.Argument(help="The run's number.")],
     runtime = Runtime.load(Workspace.find(dir))
     try:
         with session_scope(runtime.sessions) as session:
-            found = repository.get_run(session, run)
-            if found is None:
-                raise service.RunNotFound(f"no retention run #{run}",
-                                             hint="`privet retention runs` lists them")
+            found = service.get_run(session, run)
             if output is OutputFormat.json:
                 _say(json.dumps(report_json(found), indent=2))
             else:

@@ -272,6 +272,15 @@ def _alive(holder: str) -> bool:
     return True
 
 
+def get_run(session: Session, run_id: int) -> RetentionRun:
+    """Run ``run_id`` with its steps, or ``RunNotFound``."""
+    run = repository.get_run(session, run_id) if 0 < run_id < 2**63 else None
+    if run is None:
+        raise RunNotFound(f"no retention run #{run_id}",
+                          hint="`privet retention runs` and /admin/retention list them")
+    return run
+
+
 def unfinished_run(session: Session) -> RetentionRun | None:
     return repository.latest_unfinished(session)
 
