@@ -237,3 +237,19 @@ def test_tables_keyed_by_text_are_swept_in_batches_too(shop: Shop) -> None:
     assert left == {f"t-{n:03d}" for n in range(0, 30, 6)}
     [step] = finished.steps
     assert (step.rows, step.batches) == (25, 3)
+
+
+def test_anonymise_then_delete_masks_first_and_deletes_later(shop: Shop) -> None:
+    data = shop.manifest.model_dump(by_alias=True, mode="json", exclude_none=True)
+    data["retention"] = {"message_content": {
+        **data["retention"]["message_content"], "action": "anonymise_then_delete",
+        "delete_after": "30d"}}
+    shop.write_manifest(data)
+    before = shop.dump()["messages"]
+    finished = run(shop, shop.sessions())
+    after = shop.dump()["messages"]
+    assert set(after) == {(1,), (2,)}, "sent 60 days ago: past 6 + 30 days, deleted"
+    assert after[(1,)]["subject"] == "[erased]"  # 6 days: anonymised, kept
+    assert after[(1,)]["size_bytes"] == before[(1,)]["size_bytes"]
+    assert after[(2,)] == before[(2,)]  # a second short of 6 days
+    assert [(s.action, s.rows) for s in finished.steps] == [("delete", 1), ("anonymise", 1)]
