@@ -253,3 +253,25 @@ def test_anonymise_then_delete_masks_first_and_deletes_later(shop: Shop) -> None
     assert after[(1,)]["size_bytes"] == before[(1,)]["size_bytes"]
     assert after[(2,)] == before[(2,)]  # a second short of 6 days
     assert [(s.action, s.rows) for s in finished.steps] == [("delete", 1), ("anonymise", 1)]
+
+
+def test_a_rule_by_category_acts_on_each_table_holding_it(shop: Shop) -> None:
+    """`categories` resolves to every declared table holding one: messages (subject, note)
+    and tenants (name, kept as is by erasure, and without the `from` column)."""
+    data = shop.manifest.model_dump(by_alias=True, mode="json", exclude_none=True)
+    data["retention"] = {"private_content": {"categories": ["user.content.private"],
+                                             "period": "6d", "from": "sent_at",
+                                             "action": "anonymise"}}
+    shop.write_manifest(data)
+    before = shop.dump()["messages"]
+    finished = run(shop, shop.sessions())
+    after = shop.dump()["messages"]
+    steps = {s.table_name: s for s in finished.steps}
+    assert set(steps) == {"messages", "tenants"}
+    messages, tenants = steps["messages"], steps["tenants"]
+    assert (messages.state, messages.rows) == ("done", 2)
+    for key in ((1,), (3,)):  # only the fields of the category: the recipient stays
+        assert (after[key]["subject"], after[key]["note"]) == ("[erased]", None)
+        assert after[key]["recipient"] == before[key]["recipient"]
+    assert tenants.state == "failed"
+    assert "`sent_at`, which table `tenants` does not have" in (tenants.error or "")
