@@ -9,6 +9,7 @@ from privet.auth.cli import users_app
 from privet.consent.cli import consent_app
 from privet.datastores.cli import init
 from privet.demo.cli import demo
+from privet.discovery.cli import scan
 from privet.jobs.cli import jobs_app, worker
 from privet.manifest.cli import check, manifest_app
 from privet.models.cli import db_app
@@ -23,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("check")(check)
+app.command("scan")(scan)
 app.command("init")(init)
 app.command("demo")(demo)
 app.command("graph")(graph)

@@ -6,6 +6,7 @@ from privet.models import (  # noqa: F401 - registers their models
     audit_log,
     consent,
     data_subject_requests,
+    discovery,
     jobs,
     outbox,
     retention,

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from privet import __version__
 from privet.consent.admin_pages import router as consent_admin
+from privet.discovery.admin_pages import router as discovery_admin
 from privet.consent.endpoints import publish_current_notice
 from privet.consent.endpoints import router as consent_api
 from privet.consent.pages import router as consent_pages
@@ -131,6 +132,7 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
     app.include_router(consent_pages)
     app.include_router(consent_admin)
     app.include_router(retention_admin)
+    app.include_router(discovery_admin)
     if is_demo_workspace(workspace.root):
         app.include_router(demo_shop)
     return app
