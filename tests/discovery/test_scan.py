@@ -183,6 +183,7 @@ def test_findings_name_the_column_the_count_and_the_fix(shop_root: Path, tmp_pat
     suggestion = tmp_path / "suggested.yaml"
     done = privet(shop_root, "scan", "--format", "json", "--suggest", str(suggestion))
     assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("{"), done.stderr
     report = json.loads(done.stdout)
 
     [card] = findings_of(report, "broken-promise")

@@ -76,6 +76,7 @@ def demo(
   privet requests access --dir {shown} --email {email} --out access.zip
   privet requests erase --dir {shown} --email {email} --dry-run
   privet retention plan --dir {shown}      what the retention rules would delete now
+  privet scan --dir {shown} --full         find the personal data, and the broken promises
 Open {shown}/privacy/*.yaml: each promise of the policy is a line you can change; break one
 (delete a `legal_basis:`) and run `privet check` again.""", highlight=False)
     if no_serve:
@@ -113,6 +114,7 @@ def _serve(workspace: Workspace, *, host: str, port: int) -> None:
   {base}/admin/outbox     the demo's mailbox: verification codes and answers
   {base}/admin/consent    consent figures per notice version
   {base}/admin/retention  the retention rules, what is due, Run now and the reports
+  {base}/admin/discovery  the latest scan's findings (run `privet scan` first)
   {base}/docs             the API (OpenAPI)
 The password is stored only as an argon2 hash: note it now.""", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")

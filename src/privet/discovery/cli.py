@@ -19,8 +19,7 @@ from privet.discovery.report import render_html
 from privet.discovery.scanner import DEFAULT_SAMPLE
 from privet.kit.cli import WorkspaceDir, console, reports_errors
 from privet.kit.clock import utc_naive
-from privet.kit.db import dispose, session_scope
-from privet.kit.runtime import Runtime
+from privet.kit.db import database_url, dispose, open_database, session_scope
 from privet.kit.workspace import Workspace
 from privet.requests.engine import ConnectedDatastores
 
@@ -54,10 +53,12 @@ def scan(
 ) -> None:
     """Scan every datastore (read-only) for personal data and hold it against the manifest.
     Exit 1 on a broken promise."""
-    runtime = Runtime.load(Workspace.find(dir))
+    workspace = Workspace.find(dir)  # no secret needed: the scan signs nothing
+    manifest = workspace.load_manifest()
+    sessions = open_database(database_url(workspace.root, workspace.settings.database_url))
     try:
-        with ConnectedDatastores.open(runtime.manifest, runtime.workspace.root,
-                                      timeout=runtime.settings.connect_timeout,
+        with ConnectedDatastores.open(manifest, workspace.root,
+                                      timeout=workspace.settings.connect_timeout,
                                       write=False) as datastores, \
                 Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                          TimeElapsedColumn(), console=console, transient=True,
@@ -67,13 +68,13 @@ def scan(
             def progress(table: str, done: int, total: int) -> None:
                 bars.update(task, completed=done, total=total, description=table)
 
-            with session_scope(runtime.sessions) as session:
-                report = service.scan(runtime.manifest, datastores, session, now=utc_naive(),
+            with session_scope(sessions) as session:
+                report = service.scan(manifest, datastores, session, now=utc_naive(),
                                       sample=None if full else sample, progress=progress)
                 if record:
                     stored = service.record(session, report, actor="cli")
     finally:
-        dispose(runtime.sessions)
+        dispose(sessions)
     data = report.as_json()
     if record:
         data["scan"]["id"] = stored.id
@@ -85,11 +86,11 @@ def scan(
     if output is ScanFormat.json:
         _emit(json.dumps(data, indent=2, ensure_ascii=False), out)
     elif output is ScanFormat.html:
-        _emit(render_html(data, organization=runtime.manifest.organization.name), out)
+        _emit(render_html(data, organization=manifest.organization.name), out)
     else:
         _show(report)
         if out is not None:
-            _emit(render_html(data, organization=runtime.manifest.organization.name), out)
+            _emit(render_html(data, organization=manifest.organization.name), out)
     if report.broken_promises:
         raise typer.Exit(1)
 

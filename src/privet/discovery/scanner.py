@@ -22,10 +22,12 @@ from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
-from privet.discovery.detectors import DETECTORS, Detector
 from sqlalchemy.engine import Connection
 
-from privet.datastores.naming import words
+from privet.datastores.naming import guess_column, words
+from privet.discovery.detectors import DETECTORS, Detector
+from privet.manifest.schema import ValueType
+from privet.manifest.taxonomy import overlaps
 from privet.requests.engine import ConnectedDatastores, datastore_error
 
 DEFAULT_SAMPLE = 10_000
@@ -110,8 +112,7 @@ class ColumnScanner:
 
     def __init__(self, scan: ColumnScan, detectors: Sequence[Detector]) -> None:
         self.scan = scan
-        names = set(words(scan.column)) | set(words(scan.table))
-        self.named = {d.key for d in detectors if names & set(d.context)}
+        self.named = _named(scan.table, scan.column, detectors)
         self.detectors = detectors
         self.tallies: dict[str, _Tally] = {d.key: _Tally() for d in detectors}
         self.validity: dict[str, dict[str, bool]] = {d.key: {} for d in detectors}
@@ -127,7 +128,12 @@ class ColumnScanner:
         frame = pl.DataFrame({"row": pl.int_range(self.offset, self.offset + len(values),
                                                   eager=True), "value": values})
         self.offset += len(values)
+        prose = int(values.str.len_chars().mean() or 0) > FREE_TEXT_LENGTH  # type: ignore[arg-type]
         for detector in self.detectors:
+            # Special-category terms mean something in prose, or in a column named for them
+            # ("christian" in an email address is a first name, not a religion).
+            if detector.special and not prose and detector.key not in self.named:
+                continue
             self._detect(detector, frame)
 
     def _detect(self, detector: Detector, frame: pl.DataFrame) -> None:
@@ -171,6 +177,26 @@ class ColumnScanner:
                 round(share, 4), round(confidence, 3), tuple(tally.examples), detector.special))
         scan.found.sort(key=lambda t: (-t.rows, t.detector))
         return scan
+
+
+def _named(table: str, column: str, detectors: Sequence[Detector]) -> set[str]:
+    """Detectors the column's name gives context to: one of their context words is in it,
+    and the naming rules do not say it is something else (`company_name` is not a person's
+    name; for names, they must say it is one)."""
+    names = set(words(column))
+    guess = guess_column(table, column)
+    said = guess.categories if guess is not None else ()
+    named = set()
+    for detector in detectors:
+        if not names & set(detector.context):
+            continue
+        agrees = any(overlaps(detector.category, c) for c in said)
+        if detector.value_type is ValueType.person_name and not agrees:
+            continue
+        if said and not agrees and detector.needs_context:
+            continue
+        named.add(detector.key)
+    return named
 
 
 def scan_values(values: Iterable[Any], *, datastore: str = "-", table: str = "-",
@@ -229,7 +255,8 @@ def scan_datastores(datastores: ConnectedDatastores, *, sample: int | None = DEF
     for done, ((datastore, name), table) in enumerate(tables, start=1):
         columns = _text_columns(table)
         if columns and datastore not in result.failures:
-            scanners = {c.name: ColumnScanner(ColumnScan(datastore, name, c.name), detectors)
+            scanners = {c.name: ColumnScanner(ColumnScan(datastore, str(name), str(c.name)),
+                                              detectors)
                         for c in columns}
             try:
                 with datastores.engines[datastore].connect() as connection:

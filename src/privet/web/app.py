@@ -19,12 +19,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from privet import __version__
 from privet.consent.admin_pages import router as consent_admin
-from privet.discovery.admin_pages import router as discovery_admin
 from privet.consent.endpoints import publish_current_notice
 from privet.consent.endpoints import router as consent_api
 from privet.consent.pages import router as consent_pages
 from privet.demo.shop import router as demo_shop
 from privet.demo.workspace import is_demo_workspace
+from privet.discovery.admin_pages import router as discovery_admin
 from privet.jobs.service import attach_dispatcher
 from privet.kit.db import database_url, open_database
 from privet.kit.runtime import Runtime
