@@ -245,11 +245,13 @@ SPECIAL_KEYS = ("health", "religion", "ethnicity", "politics", "trade_union",
 
 
 def re_candidates(d: Detector, text: str) -> list[str]:
-    return [m.group() for m in re.finditer(d.pattern, text)]
+    flags = re.ASCII if d.ascii else 0
+    return [m.group() for m in re.finditer(d.pattern, text, flags)]
 
 
 def polars_candidates(d: Detector, texts: list[str]) -> list[list[str]]:
-    return [list(v or []) for v in pl.Series(texts).str.extract_all(d.pattern).to_list()]
+    return [list(v or []) for v in
+            pl.Series(texts).str.extract_all(d.engine_pattern).to_list()]
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -289,13 +291,14 @@ def test_detector_lookup_names_the_known_keys_when_it_fails() -> None:
 
 @pytest.mark.parametrize("d", DETECTORS, ids=lambda d: d.key)
 def test_every_pattern_runs_in_python_and_in_polars(d: Detector) -> None:
-    for pattern in (d.pattern, d.text_context):
-        if pattern is None:
-            continue
-        re.compile(pattern)
-        series = pl.Series(["x", "", None])
-        series.str.contains(pattern)
-        series.str.extract_all(pattern)
+    re.compile(d.pattern, re.ASCII if d.ascii else 0)
+    if d.text_context is not None:
+        re.compile(d.text_context)
+    series = pl.Series(["x", "", None])
+    for pattern in (d.engine_pattern, d.text_context):
+        if pattern is not None:
+            series.str.contains(pattern)
+            series.str.extract_all(pattern)
 
 
 # --------------------------------------------------------------------------- positives, negatives

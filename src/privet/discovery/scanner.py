@@ -137,13 +137,13 @@ class ColumnScanner:
             self._detect(detector, frame)
 
     def _detect(self, detector: Detector, frame: pl.DataFrame) -> None:
-        hit = pl.col("value").str.contains(detector.pattern)
+        hit = pl.col("value").str.contains(detector.engine_pattern)
         if detector.needs_context and detector.key not in self.named:
             if detector.text_context is None:
                 return
             hit = hit & pl.col("value").str.contains(detector.text_context)
         candidates = (frame.filter(hit)
-                      .select("row", pl.col("value").str.extract_all(detector.pattern))
+                      .select("row", pl.col("value").str.extract_all(detector.engine_pattern))
                       .explode("value").drop_nulls())
         if candidates.is_empty():
             return
