@@ -233,3 +233,29 @@ def test_values_that_fail_their_checksum_are_not_found() -> None:
     """Order numbers, a card number one digit off, an IBAN with a wrong check: no finding."""
     values = ["ORD-2024-000123", "4111 1111 1111 1112", "GB82 WEST 1234 5698 7654 33"]
     assert [t.detector for t in scan_values(values, column="reference").found] == []
+
+
+def test_a_dpo_reads_the_findings_in_the_browser(live_server: Any, page: Any,
+                                                 admin_user: dict[str, str]) -> None:
+    from playwright.sync_api import expect
+
+    workspace = live_server.workspace
+    manifest = workspace.load_manifest()
+    with ConnectedDatastores.open(manifest, workspace.root, timeout=5,
+                                  write=False) as datastores, \
+            session_scope(live_server.sessions) as session:
+        report = service.scan(manifest, datastores, session, now=utc_naive(), sample=None)
+        service.record(session, report, actor="cli")
+
+    page.goto(f"{live_server.url}/admin/login")
+    page.get_by_label("Username").fill("vic")
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Discovery").click()
+    expect(page.get_by_role("heading", name="Discovery", exact=True)).to_be_visible()
+    broken = page.locator('#findings tr[data-kind="broken-promise"]')
+    expect(broken).to_have_count(report.broken_promises)
+    expect(broken.filter(has_text="ticket_messages.body").first).to_be_visible()
+    page.get_by_role("link", name="The full report").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Personal data scan")
+    expect(page.locator("#findings .finding")).to_have_count(len(report.findings))
