@@ -225,7 +225,7 @@ def _text_columns(table: sa.Table) -> list[sa.Column[Any]]:
             python_type = column.type.python_type
         except NotImplementedError:
             continue
-        if python_type is str and not column.primary_key:
+        if python_type is str:
             result.append(column)
     return result
 
