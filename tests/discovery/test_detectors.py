@@ -39,6 +39,8 @@ POSITIVES: list[tuple[str, str, str]] = [
     ("phone", "0049 30 1234567", "0049 30 1234567"),
     ("phone", "Tel. 030 1234567", "030 1234567"),
     ("phone", "llámame al 612 34 56 78", "612 34 56 78"),
+    ("phone", "móvil 612 345 678", "612 345 678"),
+    ("phone", "415.555.0123", "415.555.0123"),  # a North American number ending in 0…
     ("phone", "+39 312 345 6789", "+39 312 345 6789"),
     ("phone", "+32 470 12 34 56", "+32 470 12 34 56"),
     ("ipv4", "login from 192.168.1.10 at noon", "192.168.1.10"),
@@ -162,6 +164,9 @@ NEGATIVES: list[tuple[str, str]] = [
     ("phone", "Gecko/2067-10-15 11:39:04.620822 Firefox/3.8"),
     ("phone", "4111 1111 1111 1111"),
     ("phone", "invoice 10023"),
+    ("phone", "NIR 1 75 04 85 191 870 54"),        # its tail is not a French number
+    ("phone", "ssn 060-48-3061"),                   # written as a US SSN
+    ("phone", "ISBN 978-3-16-0484100"),             # digit groups before a trunk 0
     ("ipv4", "256.1.1.1"),
     ("ipv4", "version 1.2.3"),
     ("ipv4", "Mozilla/5.0 (X11; rv:1.9.2.20) Gecko Firefox/3.6.4.12"),

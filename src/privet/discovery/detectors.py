@@ -174,9 +174,15 @@ _PHONE = (
     r"|\b\d{3}[.\-]\d{3}[.\-]\d{4}\b"
     # national with a trunk 0: 06 12 34 56 78, 020 7946 0958, 030 1234567
     r"|\b0\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b"
-    # Spanish, which has no trunk prefix: 612 34 56 78
-    r"|\b[6-9]\d{2}(?:[ .\-]?\d{2,3}){3}\b"
+    # Spanish, which has no trunk prefix: 612345678, 612 34 56 78, 612 345 678
+    r"|\b[6-9]\d{2}(?:\d{6}|(?: \d{2}){3}|(?: \d{3}){2})\b"
+    # last: digit groups before a trunk 0 (a NIR, an ISBN, a serial): taken whole here so
+    # that their tail is not read as a national number, and refused by the validator
+    r"|\b[1-9]\d{0,3}(?:[ .\-]\d{1,4})*[ .\-]0\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b"
 )
+_INSIDE_OTHER_NUMBER = re.compile(r"[1-9]\d{0,3}(?:[ .\-]\d{1,4})*[ .\-]0")
+_NORTH_AMERICAN = re.compile(r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
+_SSN_SHAPED = re.compile(r"\d{3}-\d{2}-\d{4}")
 _PHONE_TRUNK_REGIONS = ("FR", "GB", "DE", "IT", "BE", "NL", "AT", "CH")
 _NOT_PHONE = re.compile(
     r"\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\-]\d{1,2}"  # a date
@@ -188,6 +194,10 @@ def _valid_phone(candidate: str) -> bool:
     """A number phonenumbers accepts, read as international or in a likely region."""
     digits = _digits(candidate)
     if not 7 <= len(digits) <= 15:
+        return False
+    if _INSIDE_OTHER_NUMBER.match(candidate) and not _NORTH_AMERICAN.fullmatch(candidate):
+        return False
+    if _SSN_SHAPED.fullmatch(candidate):  # 3-2-4 digits is how a US SSN is written
         return False
     text = candidate
     regions: tuple[str | None, ...]
