@@ -23,25 +23,13 @@ from privet.models.jobs import Job
 from privet.models.retention import RetentionRun
 from privet.requests.engine import ConnectedDatastores
 from privet.retention import service
-from web_helpers import ADMIN_PASSWORD, LiveServer
-
-TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+from web_helpers import CSRF_TOKEN, LiveServer, admin_sign_in, browser_sign_in
 
 
 @pytest.fixture
 def admin(client: TestClient, admin_user: dict[str, str]) -> TestClient:
     client.headers["accept"] = "text/html"
     return client
-
-
-def sign_in(client: TestClient, username: str) -> None:
-    found = TOKEN.search(client.get("/admin/login").text)
-    assert found is not None
-    answer = client.post("/admin/login", data={"csrf_token": found.group(1),
-                                                "username": username,
-                                                "password": ADMIN_PASSWORD},
-                         follow_redirects=False)
-    assert answer.status_code == 303
 
 
 def run_count(sessions: sessionmaker[Session]) -> int:
@@ -52,7 +40,7 @@ def run_count(sessions: sessionmaker[Session]) -> int:
 def test_the_page_shows_the_rules_and_what_is_due(admin: TestClient,
                                                   demo_workspace: Workspace,
                                                   privet_sessions: sessionmaker[Session]) -> None:
-    sign_in(admin, "vic")
+    admin_sign_in(admin, "vic")
     page = admin.get("/admin/retention")
     assert page.status_code == 200
     assert "Browser data is kept for a maximum of 12 months." in page.text
@@ -75,9 +63,9 @@ def test_the_page_shows_the_rules_and_what_is_due(admin: TestClient,
 def test_only_a_privacy_officer_runs_it_with_a_csrf_token(
         admin: TestClient, demo_workspace: Workspace,
         privet_sessions: sessionmaker[Session]) -> None:
-    sign_in(admin, "vic")
+    admin_sign_in(admin, "vic")
     page = admin.get("/admin/retention")
-    token = TOKEN.search(page.text)
+    token = CSRF_TOKEN.search(page.text)
     assert token is not None
     refused = admin.post("/admin/retention/run", data={"csrf_token": token.group(1)},
                          follow_redirects=False)
@@ -85,14 +73,14 @@ def test_only_a_privacy_officer_runs_it_with_a_csrf_token(
     assert run_count(privet_sessions) == 0
 
     admin.cookies.clear()
-    sign_in(admin, "olga")
+    admin_sign_in(admin, "olga")
     forged = admin.post("/admin/retention/run", data={"csrf_token": "0" * 64},
                         follow_redirects=False)
     assert forged.status_code == 403
     assert run_count(privet_sessions) == 0
 
     page = admin.get("/admin/retention")
-    token = TOKEN.search(page.text.split('action="/admin/retention/run"', 1)[1])
+    token = CSRF_TOKEN.search(page.text.split('action="/admin/retention/run"', 1)[1])
     assert token is not None
     started = admin.post("/admin/retention/run", data={"csrf_token": token.group(1)},
                          follow_redirects=False)
@@ -115,7 +103,7 @@ def test_only_a_privacy_officer_runs_it_with_a_csrf_token(
 
 
 def test_an_unknown_run_is_a_404_page(admin: TestClient) -> None:
-    sign_in(admin, "vic")
+    admin_sign_in(admin, "vic")
     for path in ("/admin/retention/runs/99", "/admin/retention/runs/0",
                  "/admin/retention/runs/99999999999999999999"):
         answer = admin.get(path)
@@ -127,10 +115,7 @@ def test_a_privacy_officer_runs_retention_from_the_page(live_server: LiveServer,
                                                          admin_user: dict[str, str]) -> None:
     from playwright.sync_api import expect
 
-    page.goto(f"{live_server.url}/admin/login")
-    page.get_by_label("Username").fill("olga")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, live_server.url, "olga")
     page.get_by_role("link", name="Retention").click()
 
     expect(page.get_by_role("heading", name="Retention", exact=True)).to_be_visible()

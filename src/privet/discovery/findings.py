@@ -125,9 +125,14 @@ def _art9_condition(manifest: Manifest, category: str) -> bool:
 
 def _promise_finding(column: ColumnScan, found: TypeFound, message: str,
                      resolution: str) -> Finding:
-    return Finding(FindingKind.broken_promise, "error", column.datastore, column.table,
-                   column.column, found.rows, message, resolution, found.examples,
-                   found.value_type, found.category)
+    return _column_finding(FindingKind.broken_promise, "error", column, found, message,
+                           resolution)
+
+
+def _column_finding(kind: FindingKind, severity: str, column: ColumnScan, found: TypeFound,
+                    message: str, resolution: str) -> Finding:
+    return Finding(kind, severity, column.datastore, column.table, column.column, found.rows,
+                   message, resolution, found.examples, found.value_type, found.category)
 
 
 def _declaration(manifest: Manifest, column: ColumnScan, found: TypeFound,
@@ -135,21 +140,18 @@ def _declaration(manifest: Manifest, column: ColumnScan, found: TypeFound,
     field = declared.fields.get(column.column) if declared is not None else None
     base = f"datastores.{column.datastore}.tables.{column.table}.fields.{column.column}"
     if field is None:
-        return [Finding(
-            FindingKind.undeclared, "warning", column.datastore, column.table, column.column,
-            found.rows, f"{_where(column)} holds {_label(found)} ({found.share:.0%} of the "
-            f"values read) but the manifest does not declare it",
+        return [_column_finding(
+            FindingKind.undeclared, "warning", column, found,
+            f"{_where(column)} holds {_label(found)} ({found.share:.0%} of the values read) "
+            "but the manifest does not declare it",
             f"declare it: {base}: {{categories: [{found.category}]}} "
-            "(`privet scan --suggest FILE` writes it)",
-            found.examples, found.value_type, found.category)]
+            "(`privet scan --suggest FILE` writes it)")]
     if field.categories and not any(overlaps(c, found.category) for c in field.categories):
-        return [Finding(
-            FindingKind.category_mismatch, "warning", column.datastore, column.table,
-            column.column, found.rows, f"{_where(column)} is declared as "
-            f"{', '.join(field.categories)} but holds {_label(found)} ({found.share:.0%} of "
-            "the values read)",
-            f"add {found.category} to {base}.categories, or fix the data",
-            found.examples, found.value_type, found.category)]
+        return [_column_finding(
+            FindingKind.category_mismatch, "warning", column, found,
+            f"{_where(column)} is declared as {', '.join(field.categories)} but holds "
+            f"{_label(found)} ({found.share:.0%} of the values read)",
+            f"add {found.category} to {base}.categories, or fix the data")]
     return []
 
 
