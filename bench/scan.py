@@ -867,7 +867,8 @@ def privet_cells(corpus: Corpus, detectors: Sequence[Detector]) -> dict[str, set
     """Per detector, the cells it counts: ``matches`` under the scanner's rules of context
     (the detectors its ``ColumnScanner`` says the column's name gives context to; a
     ``needs_context`` detector otherwise only in cells where its ``text_context`` matches;
-    special categories only in batches of prose or in a column named for them)."""
+    a loose form, bare digits, likewise; special categories only in batches of prose or
+    in a column named for them)."""
     found: dict[str, set[Cell]] = {d.key: set() for d in detectors}
     for c, column in enumerate(corpus.columns):
         named = ColumnScanner(ColumnScan("-", "-", column.name), detectors).named
@@ -877,18 +878,18 @@ def privet_cells(corpus: Corpus, detectors: Sequence[Detector]) -> dict[str, set
             mean = statistics.fmean(len(v) for v in batch)
             prose += [int(mean) > FREE_TEXT_LENGTH] * len(batch)
         for d in detectors:
-            gate: re.Pattern[str] | None = None
-            if d.needs_context and d.key not in named:
-                if d.text_context is None:
-                    continue
-                gate = re.compile(d.text_context)
+            named_here = d.key in named
+            gate = None if named_here or d.text_context is None else re.compile(d.text_context)
+            exact = not d.needs_context or named_here or gate is not None
+            loose = d.loose_pattern is not None and (named_here or gate is not None)
             cells = found[d.key]
             for row, value in enumerate(column.values):
-                if d.special and not prose[row] and d.key not in named:
+                if d.special and not prose[row] and not named_here:
                     continue
-                if gate is not None and gate.search(value) is None:
-                    continue
-                if matches(d, value):
+                context = gate is None or gate.search(value) is not None
+                if exact and (context or not d.needs_context) and matches(d, value):
+                    cells.add((c, row))
+                elif loose and context and matches(d, value, loose=True):
                     cells.add((c, row))
     return found
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -50,6 +50,7 @@ __all__ = [
     "Detector",
     "detector",
     "matches",
+    "without_boundaries",
 ]
 
 
@@ -71,9 +72,16 @@ class Detector:
     needs_context: bool
     """A match alone is too weak: count it only with column-name or in-cell context."""
     text_context: str | None
-    """For ``needs_context`` detectors: words that must appear in the same cell."""
+    """Words that must appear in the same cell for a match to count without the column's
+    name: for every match of a ``needs_context`` detector, for the loose form's otherwise."""
     special: bool = False
     """An Art. 9 GDPR special category."""
+    loose_pattern: str | None = None
+    """A looser form of the value (an SSN or a phone number as bare digits, which could as
+    well be an order number): its matches count only with context, the column's name or
+    ``text_context`` in the cell."""
+    loose_validate: Callable[[str], bool] | None = None
+    """Checks a candidate of the loose form; ``validate`` when None."""
 
     @property
     def ascii(self) -> bool:
@@ -85,9 +93,37 @@ class Detector:
     def engine_pattern(self) -> str:
         """``pattern`` as polars runs it: the same matches as ``matches`` finds with
         ``re`` (ASCII flag for the ``ascii`` detectors), spelled for the Rust engine."""
+        return self._for_engine(self.pattern)
+
+    @property
+    def engine_loose_pattern(self) -> str | None:
+        return None if self.loose_pattern is None else self._for_engine(self.loose_pattern)
+
+    def _for_engine(self, pattern: str) -> str:
         if not self.ascii:
-            return self.pattern
-        return self.pattern.replace(r"\b", "(?-u:\\b)").replace(r"\d", "[0-9]")
+            return pattern
+        return pattern.replace(r"\b", "(?-u:\\b)").replace(r"\d", "[0-9]")
+
+    @property
+    def prefilter(self) -> str | None:
+        """A cheaper pattern every cell matching ``engine_pattern`` also matches, or None
+        when ``engine_pattern`` is cheap already: the pattern without its Unicode word
+        boundaries, which the engine cannot run on its fast path over non-ASCII text."""
+        return None if self.ascii else without_boundaries(self.pattern)
+
+    @property
+    def context_prefilter(self) -> str | None:
+        """The same for ``text_context``."""
+        return None if self.text_context is None else without_boundaries(self.text_context)
+
+
+_BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\b")
+
+
+def without_boundaries(pattern: str) -> str:
+    """``pattern`` with its ``\\b`` assertions taken out: it matches wherever ``pattern``
+    does (and a little more), at the regex engine's full speed."""
+    return _BOUNDARY.sub(r"\1", pattern)
 
 
 _ASCII_KEYS = frozenset({
@@ -166,23 +202,45 @@ _EMAIL = (
     r"\.[A-Za-z]{2,63}\b"
 )
 
-_PHONE = (
-    # international: +33 6 12 34 56 78, +44 (0)20 7946 0958, 0049 30 1234567
-    r"(?:\+|\b00)[1-9]\d{0,2}(?:[ .\-]?(?:\(\d{1,4}\)|\d{1,4})){2,7}\b"
-    # North American: (415) 555-2671, 415-555-2671, 415.555.2671
-    r"|\(\d{3}\) ?\d{3}[ .\-]\d{4}\b"
-    r"|\b\d{3}[.\-]\d{3}[.\-]\d{4}\b"
-    # national with a trunk 0: 06 12 34 56 78, 020 7946 0958, 030 1234567
-    r"|\b0\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b"
-    # Spanish, which has no trunk prefix: 612345678, 612 34 56 78, 612 345 678
-    r"|\b[6-9]\d{2}(?:\d{6}|(?: \d{2}){3}|(?: \d{3}){2})\b"
-    # last: digit groups before a trunk 0 (a NIR, an ISBN, a serial): taken whole here so
-    # that their tail is not read as a national number, and refused by the validator
-    r"|\b[1-9]\d{0,3}(?:[ .\-]\d{1,4})*[ .\-]0\d{1,4}(?:[ .\-]?\d{2,4}){1,4}\b"
+_EXTENSION = r"(?: ?(?:x|ext\.? ?)\d{1,5})?"
+_GROUPED_NATIONAL = (
+    # without a trunk prefix: Spanish 612 34 56 78 and 612 345 678, Italian mobiles
+    # 351 608 2017, 377 2264 9343 and 350 5884908
+    r"[6-9]\d{2}(?:(?: \d{2}){3}|(?: \d{3}){2})|3\d{2} (?:\d{3,4} \d{3,4}|\d{6,7})"
 )
-_INSIDE_OTHER_NUMBER = re.compile(r"[1-9]\d{0,3}(?:[ .\-]\d{1,4})*[ .\-]0")
+_TRUNK_NATIONAL = r"0\d{1,4}(?:[ .\-]?\d{2,4}){1,4}"
+_AFTER_DIGIT_GROUPS = (
+    # digit groups, or an IBAN's first groups (GB61 SSLT 0987 9459 7356 95)
+    r"(?:[1-9]\d{0,3}(?:[ .\-]\d{1,4})*|[A-Z]{2}\d{2}(?: [A-Z0-9]{4})*)"
+    rf"[ .\-](?:{_TRUNK_NATIONAL}|{_GROUPED_NATIONAL})"
+)
+_PHONE = (
+    # international: +33 6 12 34 56 78, +44 (0)20 7946 0958, 0049 30 1234567, +1-450-…x34
+    rf"(?:\+|\b00)[1-9]\d{{0,2}}(?:[ .\-]?(?:\(\d{{1,4}}\)|\d{{1,4}})){{2,7}}{_EXTENSION}\b"
+    # North American: (415) 555-2671, (415)555-2671x123, 415-555-2671, 415.555.2671
+    rf"|\(\d{{3}}\) ?\d{{3}}[ .\-]\d{{4}}{_EXTENSION}\b"
+    rf"|\b\d{{3}}[.\-]\d{{3}}[.\-]\d{{4}}{_EXTENSION}\b"
+    # national with a trunk 0: (04813) 44159, 06 12 34 56 78, 020 7946 0958, 030 1234567
+    r"|\(0\d{1,5}\) ?\d{3,8}\b"
+    rf"|\b{_TRUNK_NATIONAL}\b"
+    rf"|\b(?:{_GROUPED_NATIONAL})\b"
+    # last: digit groups before a national number (a NIR, a tax id, an ISBN, a serial):
+    # taken whole here so that their tail is not read as a phone number, and refused
+    rf"|\b{_AFTER_DIGIT_GROUPS}\b"
+)
+_PHONE_BARE = r"\b\d{9,13}\b"
+"""A phone number as bare digits (0612345678, 612345678, 4155552671): as likely an order
+number, so it counts only with context."""
+_PHONE_WORDS = (
+    r"(?i)\b(?:tel|t[ée]l[ée]phone|phone|mobile|cell|fax|sms|whatsapp|call|reach|reached|"
+    r"portable|appel(?:er|ez)?|ruf|rufen|anrufen|telefon|handy|tel[ée]fono|"
+    r"m[óo]vil|ll[áa]mame|chiama|chiamami|cellulare)\b"
+)
+_EXTENSION_AT_END = re.compile(rf"{_EXTENSION}$")
 _NORTH_AMERICAN = re.compile(r"\(?\d{3}\)?[ .\-]?\d{3}[ .\-]\d{4}")
-_SSN_SHAPED = re.compile(r"\d{3}-\d{2}-\d{4}")
+_INSIDE_OTHER_NUMBER = re.compile(_AFTER_DIGIT_GROUPS)
+_NATIONAL_FORM = re.compile(rf"{_GROUPED_NATIONAL}|{_NORTH_AMERICAN.pattern}")
+_SSN_SHAPED = re.compile(r"\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}")
 _PHONE_TRUNK_REGIONS = ("FR", "GB", "DE", "IT", "BE", "NL", "AT", "CH")
 _NOT_PHONE = re.compile(
     r"\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\-]\d{1,2}"  # a date
@@ -191,31 +249,44 @@ _NOT_PHONE = re.compile(
 
 
 def _valid_phone(candidate: str) -> bool:
-    """A number phonenumbers accepts, read as international or in a likely region."""
-    digits = _digits(candidate)
-    if not 7 <= len(digits) <= 15:
+    """A number phonenumbers accepts, read as international or in a likely region; never
+    bare digits (the loose form's business) nor the tail of a longer number."""
+    number = _EXTENSION_AT_END.sub("", candidate)
+    if not 7 <= len(_digits(number)) <= 15 or candidate.isdigit():
         return False
-    if _INSIDE_OTHER_NUMBER.match(candidate) and not _NORTH_AMERICAN.fullmatch(candidate):
+    if _INSIDE_OTHER_NUMBER.fullmatch(candidate) and not _NATIONAL_FORM.fullmatch(candidate):
         return False
-    if _SSN_SHAPED.fullmatch(candidate):  # 3-2-4 digits is how a US SSN is written
+    if _SSN_SHAPED.fullmatch(candidate):  # 3-2-4 digits are how a US SSN is written
         return False
-    text = candidate
-    regions: tuple[str | None, ...]
-    if text.startswith("+"):
-        regions = (None,)
-    elif text.startswith("00"):
-        text, regions = "+" + text[2:], (None,)
-    elif _NOT_PHONE.fullmatch(text):
+    if _NOT_PHONE.fullmatch(candidate):
         return False
-    elif text.startswith("0"):
-        regions = _PHONE_TRUNK_REGIONS
-    elif text == digits:
-        # A bare run of digits without a trunk prefix is as likely an id as a phone.
-        return False
-    elif len(digits) == 10:
-        regions = ("US",)
-    else:
-        regions = ("ES",)
+    if candidate.startswith("(0"):
+        return _phone_in(candidate.replace("(", "").replace(")", ""), _PHONE_TRUNK_REGIONS)
+    return _phone_in(candidate, _phone_regions(number))
+
+
+def _valid_bare_phone(candidate: str) -> bool:
+    """Bare digits that read as a phone number in a likely region."""
+    return _phone_in(candidate, _phone_regions(candidate))
+
+
+def _phone_regions(text: str) -> tuple[str | None, ...]:
+    """Where a number written ``text`` (no extension) is likely from."""
+    digits = _digits(text)
+    if text.startswith(("+", "00")):
+        return (None,)
+    if text.startswith("0"):
+        return _PHONE_TRUNK_REGIONS
+    if text.startswith("3"):
+        return ("IT", "US")
+    if len(digits) == 9 and text[0] in "6789":
+        return ("ES",)
+    return ("US",) if len(digits) == 10 else ()
+
+
+def _phone_in(text: str, regions: tuple[str | None, ...]) -> bool:
+    if text.startswith("00"):
+        text = "+" + text[2:]
     for region in regions:
         try:
             number = phonenumbers.parse(text, region)
@@ -231,7 +302,7 @@ def _valid_phone(candidate: str) -> bool:
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 # The optional prefix catches product versions (Firefox/1.9.2.20, rv:1.9.2.20) to reject them.
 _IPV4 = rf"(?:rv:|[A-Za-z]/)?\b{_OCTET}(?:\.{_OCTET}){{3}}\b"
-_IPV6 = r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:(?:\.\d{1,3}){3})?"
+_IPV6 = r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,8}(?:(?:\.\d{1,3}){3})?"
 
 
 def _valid_ipv4(candidate: str) -> bool:
@@ -400,17 +471,18 @@ _DATE_OF_BIRTH = (
     rf"|\b{_DAY}(?:st|nd|rd|th|er)?\.? (?:{_MONTH_WORDS})\.?,? {_YEAR}\b"
     rf"|\b(?:{_MONTH_WORDS})\.? {_DAY}(?:st|nd|rd|th)?,? {_YEAR}\b"
 )
-_FOLDED_MONTHS = {
-    name.translate(str.maketrans("éûä", "eua")): number for name, number in _MONTHS.items()
-}
+_FOLD_MONTH = str.maketrans("éûä", "eua")
+_FOLDED_MONTHS = {name.translate(_FOLD_MONTH): number for name, number in _MONTHS.items()}
+_FOLDED_MONTH = re.compile(
+    r"\b(" + "|".join(sorted(_FOLDED_MONTHS, key=lambda w: (-len(w), w))) + r")\b")
 
 
 def _valid_birth_date(candidate: str) -> bool:
     """A real calendar date, in the past and after 1900 (day-first or month-first)."""
-    text = candidate.lower().translate(str.maketrans("éûä", "eua"))
+    text = candidate.lower().translate(_FOLD_MONTH)
     numbers = [int(n) for n in re.findall(r"\d+", text)]
-    month_word = next((m for w, m in _FOLDED_MONTHS.items() if re.search(rf"\b{w}\b", text)),
-                      None)
+    word = _FOLDED_MONTH.search(text)
+    month_word = None if word is None else _FOLDED_MONTHS[word.group()]
     readings: list[tuple[int, int, int]] = []
     if month_word is not None and len(numbers) == 2:
         readings.append((numbers[1], month_word, numbers[0]))
@@ -649,7 +721,8 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("phone", ValueType.phone, "user.contact.phone_number", _PHONE, _valid_phone,
              ("phone", "tel", "telephone", "mobile", "cell", "fax", "gsm", "portable",
               "telefono", "telefon", "handy", "msisdn"),
-             needs_context=False, text_context=None),
+             needs_context=False, text_context=_PHONE_WORDS, loose_pattern=_PHONE_BARE,
+             loose_validate=_valid_bare_phone),
     Detector("ipv4", ValueType.ip_address, "user.device.ip_address", _IPV4, _valid_ipv4,
              ("ip", "ipv4", "ipaddr", "ipaddress"), needs_context=False, text_context=None),
     Detector("ipv6", ValueType.ip_address, "user.device.ip_address", _IPV6, _valid_ipv6,
@@ -663,7 +736,8 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("bic", ValueType.bic, "user.financial.bank_account", _BIC, bic.is_valid,
              ("bic", "swift"), needs_context=True,
              text_context=r"(?i)\b(?:bic|swift|iban)\b"),
-    _national("us_ssn", _US_SSN, _valid_ssn, ("ssn", "social")),
+    replace(_national("us_ssn", _US_SSN, _valid_ssn, ("ssn", "social")),
+            text_context=r"(?i)\b(?:ssn|social\s+security|w-2)\b", loose_pattern=r"\b\d{9}\b"),
     _national("uk_nino", _UK_NINO, _valid_nino, ("nino", "ni", "nin", "insurance")),
     _national("fr_nir", _FR_NIR, nir.is_valid, ("nir", "secu", "securite", "insee")),
     _national("es_dni", _ES_DNI, dni.is_valid, ("dni", "nif", "documento")),
@@ -753,14 +827,19 @@ def _compiled(pattern: str, ascii: bool) -> re.Pattern[str]:
     return re.compile(pattern, re.ASCII if ascii else 0)
 
 
-def matches(detector: Detector, text: str) -> list[str]:
-    """The validated candidates in ``text`` (pure Python, with ``re``).
+def matches(detector: Detector, text: str, *, loose: bool = False) -> list[str]:
+    """The validated candidates in ``text`` (pure Python, with ``re``); of the loose form
+    with ``loose``.
 
     What the scanner's vectorised pass must agree with: every whole match of the pattern,
     in order, that the validator (if any) accepts. Context is the scanner's business.
     """
-    found = (m.group() for m in _compiled(detector.pattern, detector.ascii).finditer(text))
-    if detector.validate is None:
+    pattern, validate = detector.pattern, detector.validate
+    if loose:
+        if detector.loose_pattern is None:
+            return []
+        pattern, validate = detector.loose_pattern, detector.loose_validate or validate
+    found = (m.group() for m in _compiled(pattern, detector.ascii).finditer(text))
+    if validate is None:
         return list(found)
-    validate = detector.validate
     return [value for value in found if validate(value)]

@@ -107,6 +107,21 @@ class _Tally:
     examples: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """One pattern of a detector as a column runs it: its own, or its loose form."""
+
+    detector: Detector
+    pattern: str
+    screen: str | None
+    """A cheaper pattern to pick the rows ``pattern`` runs on; None to run it directly."""
+    validate: Callable[[str], bool] | None
+    context: str | None
+    """A pattern the cell must also match (the detector's ``text_context``)."""
+    context_screen: str | None
+    loose: bool = False
+
+
 class ColumnScanner:
     """The running tally of one column over its batches."""
 
@@ -115,7 +130,8 @@ class ColumnScanner:
         self.named = _named(scan.table, scan.column, detectors)
         self.detectors = detectors
         self.tallies: dict[str, _Tally] = {d.key: _Tally() for d in detectors}
-        self.validity: dict[str, dict[str, bool]] = {d.key: {} for d in detectors}
+        self.validity: dict[tuple[str, bool, str], bool] = {}
+        """Per (detector, loose form, candidate): whether it is valid."""
         self.offset = 0
 
     def feed(self, values: pl.Series) -> None:
@@ -129,37 +145,110 @@ class ColumnScanner:
                                                   eager=True), "value": values})
         self.offset += len(values)
         prose = int(values.str.len_chars().mean() or 0) > FREE_TEXT_LENGTH  # type: ignore[arg-type]
-        for detector in self.detectors:
-            # Special-category terms mean something in prose, or in a column named for them
-            # ("christian" in an email address is a first name, not a religion).
-            if detector.special and not prose and detector.key not in self.named:
-                continue
-            self._detect(detector, frame)
+        passes = self._passes(prose)
+        candidates = self._candidates(frame, passes)
+        if candidates is not None:
+            self._tally(candidates, passes)
 
-    def _detect(self, detector: Detector, frame: pl.DataFrame) -> None:
-        hit = pl.col("value").str.contains(detector.engine_pattern)
-        if detector.needs_context and detector.key not in self.named:
-            if detector.text_context is None:
-                return
-            hit = hit & pl.col("value").str.contains(detector.text_context)
-        candidates = (frame.filter(hit)
-                      .select("row", pl.col("value").str.extract_all(detector.engine_pattern))
-                      .explode("value").drop_nulls())
-        if candidates.is_empty():
-            return
-        tally = self.tallies[detector.key]
-        known = self.validity[detector.key]
-        fresh = [v for v in candidates["value"].unique().to_list() if v not in known]
-        for value in fresh:
-            known[value] = detector.validate is None or bool(detector.validate(value))
-        valid = [v for v, ok in known.items() if ok]
-        good = candidates.filter(pl.col("value").is_in(valid))
-        tally.candidates += len(candidates)
-        tally.valid += len(good)
-        tally.rows += good["row"].n_unique()  # a row is in one batch only
-        for value in good["value"].head(4).to_list():
-            if len(tally.examples) < 2 and mask(value) not in tally.examples:
-                tally.examples.append(mask(value))
+    def _passes(self, prose: bool) -> list[_Pass]:
+        """What runs on a batch: each detector's pattern, where it counts without context
+        or the column's name gives it, or with the cell's context otherwise; the loose form
+        likewise, which always needs context."""
+        passes = []
+        for d in self.detectors:
+            named = d.key in self.named
+            # Special-category terms mean something in prose, or in a column named for
+            # them ("christian" in an email address is a first name, not a religion).
+            if d.special and not prose and not named:
+                continue
+            context = None if named else d.text_context
+            if not d.needs_context or named or context is not None:
+                gated = d.needs_context and not named
+                passes.append(_Pass(d, d.engine_pattern, d.prefilter, d.validate,
+                                    context if gated else None,
+                                    d.context_prefilter if gated else None))
+            loose = d.engine_loose_pattern
+            if loose is not None and (named or context is not None):
+                passes.append(_Pass(d, loose, None, d.loose_validate or d.validate, context,
+                                    d.context_prefilter if context is not None else None,
+                                    loose=True))
+        return passes
+
+    def _candidates(self, frame: pl.DataFrame,
+                    passes: Sequence[_Pass]) -> pl.DataFrame | None:
+        """Every (row, pass, value) the patterns find in the batch.
+
+        One select runs every cheap pattern (polars runs them in parallel): the
+        extraction itself where the pattern is fast and needs no context, a screen
+        otherwise (the pattern without its Unicode word boundaries, and the context's);
+        the exact pattern and context then run on the screened rows only.
+        """
+        value = pl.col("value").str
+        columns = []
+        for i, p in enumerate(passes):
+            if p.screen is None and p.context is None:
+                columns.append(value.extract_all(p.pattern).alias(str(i)))
+                continue
+            hit = value.contains(p.screen or p.pattern)
+            if p.context is not None:
+                hit = hit & value.contains(p.context_screen or p.context)
+            columns.append(hit.alias(str(i)))
+        first = frame.select("row", *columns)
+        direct = [str(i) for i, p in enumerate(passes) if p.screen is None and p.context is None]
+        parts = []
+        if direct:
+            parts.append(first.select("row", *direct)
+                         .unpivot(index="row", variable_name="pass"))
+        for i, p in enumerate(passes):
+            hit = first[str(i)]
+            if hit.dtype != pl.Boolean or not hit.any():
+                continue
+            rows = frame.filter(hit)
+            if p.screen is not None:
+                rows = rows.filter(value.contains(p.pattern))
+            if p.context is not None and p.context_screen != p.context:
+                rows = rows.filter(value.contains(p.context))
+            parts.append(rows.select("row", pl.lit(str(i)).alias("pass"),
+                                     value.extract_all(p.pattern)))
+        if not parts:
+            return None
+        found = pl.concat(parts).explode("value").drop_nulls()
+        if found.is_empty():
+            return None
+        return found.with_columns(pl.col("pass").cast(pl.Int32))
+
+    def _tally(self, candidates: pl.DataFrame, passes: Sequence[_Pass]) -> None:
+        """Validates each distinct candidate once (per column), then counts per detector
+        the candidates, the valid ones and the rows holding one (either form)."""
+        known = self.validity
+        pairs = candidates.select("pass", "value").unique()
+        verdicts = []
+        for i, value in pairs.iter_rows():
+            p = passes[i]
+            ok = known.get((p.detector.key, p.loose, value))
+            if ok is None:
+                ok = p.validate is None or bool(p.validate(value))
+                known[(p.detector.key, p.loose, value)] = ok
+            verdicts.append(ok)
+        keys = pl.DataFrame({"pass": range(len(passes)),
+                             "detector": [p.detector.key for p in passes]},
+                            schema={"pass": pl.Int32, "detector": pl.String})
+        counted = (candidates
+                   .join(pairs.with_columns(ok=pl.Series(verdicts, dtype=pl.Boolean)),
+                         on=["pass", "value"])
+                   .join(keys, on="pass")
+                   .group_by("detector")
+                   .agg(pl.len().alias("candidates"), pl.col("ok").sum().alias("valid"),
+                        pl.col("row").filter("ok").n_unique().alias("rows"),
+                        pl.col("value").filter("ok").head(4).alias("examples")))
+        for key, found, valid, rows, examples in counted.iter_rows():
+            tally = self.tallies[key]
+            tally.candidates += found
+            tally.valid += valid
+            tally.rows += rows  # a row is in one batch only
+            for example in examples:
+                if len(tally.examples) < 2 and mask(example) not in tally.examples:
+                    tally.examples.append(mask(example))
 
     def finish(self) -> ColumnScan:
         scan = self.scan
