@@ -887,9 +887,8 @@ def privet_cells(corpus: Corpus, detectors: Sequence[Detector]) -> dict[str, set
                 if d.special and not prose[row] and not named_here:
                     continue
                 context = gate is None or gate.search(value) is not None
-                if exact and (context or not d.needs_context) and matches(d, value):
-                    cells.add((c, row))
-                elif loose and context and matches(d, value, loose=True):
+                found_exact = exact and (context or not d.needs_context) and matches(d, value)
+                if found_exact or (loose and context and matches(d, value, loose=True)):
                     cells.add((c, row))
     return found
 

@@ -18,7 +18,9 @@ from privet.discovery.detectors import (
     Detector,
     detector,
     matches,
+    without_boundaries,
 )
+from privet.discovery.scanner import scan_values
 from privet.manifest.schema import ValueType
 from privet.manifest.taxonomy import Taxonomy, is_special
 
@@ -42,6 +44,14 @@ POSITIVES: list[tuple[str, str, str]] = [
     ("phone", "415.555.0123", "415.555.0123"),  # a North American number ending in 0…
     ("phone", "+39 312 345 6789", "+39 312 345 6789"),
     ("phone", "+32 470 12 34 56", "+32 470 12 34 56"),
+    ("phone", "Rufen Sie (04813) 44159 an", "(04813) 44159"),            # a German area code
+    ("phone", "+1-450-721-8017x3489", "+1-450-721-8017x3489"),           # with an extension
+    ("phone", "(734)213-0174x4556", "(734)213-0174x4556"),
+    ("phone", "+1 507-869-2438 ext. 44367", "+1 507-869-2438 ext. 44367"),
+    ("phone", "Chiamami al 351 608 2017", "351 608 2017"),               # Italian mobiles
+    ("phone", "377 2264 9343", "377 2264 9343"),
+    ("phone", "Mi teléfono es 920 35 72 01.", "920 35 72 01"),           # a 0 in a group
+    ("phone", "Bologna 051 966 2889", "051 966 2889"),                   # 3-3-4 with a trunk 0
     ("ipv4", "login from 192.168.1.10 at noon", "192.168.1.10"),
     ("ipv4", "8.8.8.8", "8.8.8.8"),
     ("ipv4", "http://10.0.0.1/admin", "10.0.0.1"),
@@ -166,12 +176,17 @@ NEGATIVES: list[tuple[str, str]] = [
     ("phone", "NIR 1 75 04 85 191 870 54"),        # its tail is not a French number
     ("phone", "ssn 060-48-3061"),                   # written as a US SSN
     ("phone", "ISBN 978-3-16-0484100"),             # digit groups before a trunk 0
+    ("phone", "Steuer-ID 55 631 704 281"),          # digit groups before a Spanish form
+    ("phone", "IBAN GB61 SSLT 0987 9459 7356 95"),  # an IBAN's groups before a trunk 0
+    ("phone", "ssn 099 50 5598"),                   # an SSN written with spaces
+    ("phone", "0612345678"),                        # bare digits: the loose form's, in context
     ("ipv4", "256.1.1.1"),
     ("ipv4", "version 1.2.3"),
     ("ipv4", "Mozilla/5.0 (X11; rv:1.9.2.20) Gecko Firefox/3.6.4.12"),
     ("ipv6", "std::basic_string"),
     ("ipv6", "at 10:30:00"),
     ("ipv6", "00:1a:2b:3c:4d:5e"),
+    ("ipv6", "eb9f:ece6:1402:2ea5:9369:e9a1:b18d:984b:c83c"),  # nine groups
     ("payment_card", "order 4111 1111 1111 1112"),
     ("payment_card", "+447911123456"),
     ("payment_card", "tracking 1234 5678 9012 3452"),  # Luhn-valid, no issuer
@@ -326,6 +341,25 @@ def test_polars_extracts_the_same_candidates_as_python() -> None:
         assert polars_candidates(d, texts) == [re_candidates(d, t) for t in texts], d.key
 
 
+def test_a_screen_drops_word_boundaries_but_not_an_escaped_backslash_and_b() -> None:
+    assert without_boundaries(r"(?i)\bcat\\b\\\b") == r"(?i)cat\\b\\"
+
+
+def test_the_cheap_screens_pass_every_cell_the_exact_patterns_match() -> None:
+    texts = pl.Series([t for _, t, _ in POSITIVES] + [t for _, t in NEGATIVES]
+                      + ["été 2021-03-04", "Élodie Müller, 12 rue de l'Église"])
+    screened = [d for d in DETECTORS if d.prefilter is not None]
+    assert {"date_of_birth", "postal_address", "person_name", "health"} <= {
+        d.key for d in screened}
+    for d in screened:
+        exact = texts.str.contains(d.engine_pattern)
+        assert exact.any(), d.key
+        assert not (exact & ~texts.str.contains(d.prefilter or "")).any(), d.key
+        if d.text_context is not None:
+            context = texts.str.contains(d.text_context)
+            assert not (context & ~texts.str.contains(d.context_prefilter or "")).any()
+
+
 @given(body=st.text(alphabet="0123456789", min_size=14, max_size=14),
        separator=st.sampled_from(["", " ", "-"]))
 def test_any_luhn_valid_visa_number_is_found_and_a_typo_is_not(body: str,
@@ -369,6 +403,51 @@ def cell_counts(d: Detector, text: str) -> bool:
     return not d.needs_context or (
         d.text_context is not None and re.search(d.text_context, text) is not None
     )
+
+
+@pytest.mark.parametrize(("key", "text", "value"), [
+    ("phone", "0612345678", "0612345678"),       # French, trunk 0
+    ("phone", "612345678", "612345678"),         # Spanish
+    ("phone", "3505884908", "3505884908"),       # Italian mobile
+    ("phone", "4155552671", "4155552671"),       # North American
+    ("phone", "0033612345678", "0033612345678"),
+    ("us_ssn", "536904399", "536904399"),
+])
+def test_loose_forms_find_bare_digits(key: str, text: str, value: str) -> None:
+    assert matches(detector(key), text, loose=True) == [value]
+    assert matches(detector(key), text) == []
+
+
+@pytest.mark.parametrize(("key", "text"), [
+    ("phone", "123456789"),           # no region reads it
+    ("us_ssn", "000123456"),          # area 000 is never issued
+    ("us_ssn", "12345678901"),        # eleven digits
+])
+def test_loose_forms_still_validate(key: str, text: str) -> None:
+    assert matches(detector(key), text, loose=True) == []
+
+
+@pytest.mark.parametrize(("column", "values", "expected"), [
+    ("phone", ["0612345678", "3505884908"], 2),               # the column's name says so
+    ("order_number", ["0612345678", "3505884908"], 0),        # it does not
+    ("notes", ["Tel. 0612345678, after six", "Chiamami al 3505884908 stasera"], 2),
+    ("notes", ["Order 0612345678 shipped on time", "Ticket 3505884908 closed today"], 0),
+])
+def test_bare_phone_numbers_count_only_with_context(column: str, values: list[str],
+                                                    expected: int) -> None:
+    found = {t.detector: t.rows for t in scan_values(values, column=column).found}
+    assert found.get("phone", 0) == expected
+
+
+@pytest.mark.parametrize(("column", "values", "expected"), [
+    ("ssn", ["536904399", "536-90-4399"], 2),
+    ("reference", ["536904399"], 0),
+    ("notes", ["My SSN is 536904399, please verify.", "Reference 536904399 was shipped."], 1),
+])
+def test_bare_ssns_count_only_with_context(column: str, values: list[str],
+                                           expected: int) -> None:
+    found = {t.detector: t.rows for t in scan_values(values, column=column).found}
+    assert found.get("us_ssn", 0) == expected
 
 
 @pytest.mark.parametrize(("key", "text", "counts"), [

@@ -121,6 +121,11 @@ class _Pass:
     context_screen: str | None
     loose: bool = False
 
+    @property
+    def direct(self) -> bool:
+        """Extracted from every row at once: a fast pattern that needs no context."""
+        return self.screen is None and self.context is None
+
 
 class ColumnScanner:
     """The running tally of one column over its batches."""
@@ -186,24 +191,24 @@ class ColumnScanner:
         value = pl.col("value").str
         columns = []
         for i, p in enumerate(passes):
-            if p.screen is None and p.context is None:
+            if p.direct:
                 columns.append(value.extract_all(p.pattern).alias(str(i)))
                 continue
-            hit = value.contains(p.screen or p.pattern)
+            screen = value.contains(p.screen or p.pattern)
             if p.context is not None:
-                hit = hit & value.contains(p.context_screen or p.context)
-            columns.append(hit.alias(str(i)))
+                screen = screen & value.contains(p.context_screen or p.context)
+            columns.append(screen.alias(str(i)))
         first = frame.select("row", *columns)
-        direct = [str(i) for i, p in enumerate(passes) if p.screen is None and p.context is None]
+        direct = [str(i) for i, p in enumerate(passes) if p.direct]
         parts = []
         if direct:
             parts.append(first.select("row", *direct)
                          .unpivot(index="row", variable_name="pass"))
         for i, p in enumerate(passes):
-            hit = first[str(i)]
-            if hit.dtype != pl.Boolean or not hit.any():
+            passed = first[str(i)]
+            if p.direct or not passed.any():
                 continue
-            rows = frame.filter(hit)
+            rows = frame.filter(passed)
             if p.screen is not None:
                 rows = rows.filter(value.contains(p.pattern))
             if p.context is not None and p.context_screen != p.context:
