@@ -108,7 +108,8 @@ from stdnum.us import ssn
 
 from _shared import Mismatch, say, verdict
 from privet.datastores.naming import words
-from privet.discovery.detectors import DETECTORS, Detector, matches
+from privet.discovery.detectors import DETECTORS, Detector, detector, matches
+from privet.discovery.nlp import MODEL, NlpUnavailable, person_names
 from privet.discovery.scanner import (
     BATCH_ROWS,
     FREE_TEXT_LENGTH,
@@ -1112,6 +1113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="300 rows, 300 Presidio cells, 3 runs (a smoke test)")
     parser.add_argument("--no-presidio", action="store_true", help="skip Presidio")
+    parser.add_argument("--nlp", action="store_true",
+                        help="also score person names with the NLP extra (privet scan --nlp)")
     parser.add_argument("--show-errors", type=int, default=0, metavar="N",
                         help="print N false positives and N false negatives per type")
     args = parser.parse_args(argv)
@@ -1279,9 +1282,53 @@ def run(args: argparse.Namespace) -> Output:
             f"≥{TARGET_SPEEDUP:,.0f}x: {verdict(speedup >= TARGET_SPEEDUP)}")
     else:
         out.append("  Presidio: not measured")
+    if args.nlp:
+        say(f"person names with the NLP extra ({MODEL}) on the free text")
+        out += ["", *score_nlp(corpus, found["person_name"], truth.get("person_name", set()),
+                               problems)]
     if errors:
         out += ["", f"Privet's errors (up to {args.show_errors} of each per type):", *errors]
     return Output(out, problems)
+
+
+def score_nlp(corpus: Corpus, by_pattern: set[Cell], truth: set[Cell],
+              problems: list[str]) -> list[str]:
+    """person_name as ``privet scan --nlp`` finds it: the patterns' cells, and in batches
+    of prose the cells where the model tags a name the validator accepts; ``scan_values``
+    with the model must count the same cells (a difference is added to ``problems``)."""
+    try:
+        recognise = person_names()
+    except NlpUnavailable as exc:
+        return [f"person_name with the NLP extra: not measured ({exc})"]
+    valid = detector("person_name").validate or (lambda _: True)
+    cells, seconds, size = set(by_pattern), 0.0, 0
+    for c, column in enumerate(corpus.columns):
+        tagged = set()
+        for start in range(0, len(column.values), BATCH_ROWS):
+            batch = column.values[start:start + BATCH_ROWS]
+            if int(statistics.fmean(len(v) for v in batch)) <= FREE_TEXT_LENGTH:
+                continue
+            t0 = time.perf_counter()
+            names = recognise(batch)
+            seconds += time.perf_counter() - t0
+            size += sum(len(v.encode()) for v in batch)
+            tagged |= {(c, start + row) for row, found in enumerate(names)
+                       if any(valid(name) for name in found)}
+        if not tagged:
+            continue
+        cells |= tagged
+        mine = sum(1 for cell in cells if cell[0] == c)
+        theirs = next((t.rows for t in scan_values(column.values, column=column.name,
+                                                   names=recognise).found
+                       if t.detector == "person_name"), 0)
+        if mine != theirs:
+            problems.append(f"{column.name}/person_name with the model: scan_values "
+                            f"{theirs:,} cells, reference {mine:,}")
+    both, alone = score(cells, truth), score(by_pattern, truth)
+    rate = f"{size / seconds / 1e3:.1f} KB/s" if seconds else "not run"
+    return [f"person_name with the NLP extra ({MODEL}), whole corpus: P {fmt(both.precision)} "
+            f"R {fmt(both.recall)} F1 {fmt(both.f1)} (patterns alone: F1 {fmt(alone.f1)}); "
+            f"the model reads the free text at {rate}"]
 
 
 if __name__ == "__main__":

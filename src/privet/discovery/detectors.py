@@ -554,8 +554,14 @@ NOT_NAMES = frozenset({
     "your", "bonjour", "bonsoir", "cordialement", "merci", "madame", "monsieur", "le",
     "la", "les", "un", "une", "nous", "vous", "je", "il", "elle", "mais", "pour", "avec",
     "mr", "mrs", "ms", "dr", "mme", "mlle", "herr", "frau",
+    "sie", "ich", "du", "er", "wir", "mein", "meine", "meinen", "unser", "unsere", "bitte",
+    "danke", "hallo", "guten", "tag", "lieber", "liebe", "sehr", "geehrte", "geehrter",
+    "der", "die", "das", "ein", "eine", "yo", "mi", "mis", "usted", "hola", "gracias",
+    "buenos", "estimado", "estimada", "el", "los", "las", "io", "mio", "mia", "ciao",
+    "grazie", "gentile", "buongiorno", "salve", "caro", "cara", "gli",
 })
-"""Capitalised words that start sentences or greet, never a name on their own."""
+"""Capitalised words that start sentences or greet (English, French, German, Spanish,
+Italian), never a name on their own."""
 
 
 def _valid_person_name(candidate: str) -> bool:

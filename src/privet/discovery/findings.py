@@ -55,6 +55,12 @@ def holds(column: ColumnScan, found: TypeFound) -> bool:
     return not column.free_text and found.share >= HOLDS_TYPE
 
 
+def _undeclared(column: ColumnScan, declared: Table | None) -> bool:
+    """The manifest does not declare the column at all: personal data in it is a finding
+    even in free text, a value here and there (a declared notes column may hold them)."""
+    return declared is None or column.column not in declared.fields
+
+
 def hold_against(manifest: Manifest, result: ScanResult,
                  overdue: RetentionPlan | None = None) -> list[Finding]:
     """Every finding, broken promises first."""
@@ -65,7 +71,7 @@ def hold_against(manifest: Manifest, result: ScanResult,
             promise = _broken_promise(manifest, column, found, declared)
             if promise is not None:
                 findings.append(promise)
-            elif holds(column, found):
+            elif holds(column, found) or _undeclared(column, declared):
                 findings.extend(_declaration(manifest, column, found, declared))
     if overdue is not None:
         findings.extend(_overdue(overdue))

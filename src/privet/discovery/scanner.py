@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from privet.datastores.naming import guess_column, words
 from privet.discovery.detectors import DETECTORS, Detector
+from privet.discovery.nlp import MODEL, Recogniser
 from privet.manifest.schema import ValueType
 from privet.manifest.taxonomy import overlaps
 from privet.requests.engine import ConnectedDatastores, datastore_error
@@ -78,6 +79,8 @@ class ScanResult:
     seconds: float = 0.0
     columns: list[ColumnScan] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
+    model: str | None = None
+    """The NLP extra's model, when it looked for person names in free text."""
 
     @property
     def values(self) -> int:
@@ -119,24 +122,28 @@ class _Pass:
     context: str | None
     """A pattern the cell must also match (the detector's ``text_context``)."""
     context_screen: str | None
-    loose: bool = False
+    form: str = "exact"
+    """``exact``, ``loose`` (the detector's loose form) or ``model`` (names found by the
+    NLP extra's model, not by a pattern)."""
 
     @property
     def direct(self) -> bool:
         """Extracted from every row at once: a fast pattern that needs no context."""
-        return self.screen is None and self.context is None
+        return self.form != "model" and self.screen is None and self.context is None
 
 
 class ColumnScanner:
     """The running tally of one column over its batches."""
 
-    def __init__(self, scan: ColumnScan, detectors: Sequence[Detector]) -> None:
+    def __init__(self, scan: ColumnScan, detectors: Sequence[Detector],
+                 names: Recogniser | None = None) -> None:
         self.scan = scan
         self.named = _named(scan.table, scan.column, detectors)
         self.detectors = detectors
+        self.names = names
         self.tallies: dict[str, _Tally] = {d.key: _Tally() for d in detectors}
-        self.validity: dict[tuple[str, bool, str], bool] = {}
-        """Per (detector, loose form, candidate): whether it is valid."""
+        self.validity: dict[tuple[str, str, str], bool] = {}
+        """Per (detector, form, candidate): whether it is valid."""
         self.offset = 0
 
     def feed(self, values: pl.Series) -> None:
@@ -176,7 +183,10 @@ class ColumnScanner:
             if loose is not None and (named or context is not None):
                 passes.append(_Pass(d, loose, None, d.loose_validate or d.validate, context,
                                     d.context_prefilter if context is not None else None,
-                                    loose=True))
+                                    form="loose"))
+            # Names in prose without a word of context: the NLP extra's model, if asked for.
+            if d.value_type is ValueType.person_name and prose and self.names is not None:
+                passes.append(_Pass(d, "", None, d.validate, None, None, form="model"))
         return passes
 
     def _candidates(self, frame: pl.DataFrame,
@@ -194,6 +204,8 @@ class ColumnScanner:
             if p.direct:
                 columns.append(value.extract_all(p.pattern).alias(str(i)))
                 continue
+            if p.form == "model":
+                continue
             screen = value.contains(p.screen or p.pattern)
             if p.context is not None:
                 screen = screen & value.contains(p.context_screen or p.context)
@@ -205,6 +217,12 @@ class ColumnScanner:
             parts.append(first.select("row", *direct)
                          .unpivot(index="row", variable_name="pass"))
         for i, p in enumerate(passes):
+            if p.form == "model" and self.names is not None:
+                parts.append(pl.DataFrame({
+                    "row": frame["row"], "pass": str(i),
+                    "value": self.names(frame["value"].to_list())},
+                    schema={"row": pl.Int64, "pass": pl.String, "value": pl.List(pl.String)}))
+                continue
             passed = first[str(i)]
             if p.direct or not passed.any():
                 continue
@@ -230,10 +248,10 @@ class ColumnScanner:
         verdicts = []
         for i, value in pairs.iter_rows():
             p = passes[i]
-            ok = known.get((p.detector.key, p.loose, value))
+            ok = known.get((p.detector.key, p.form, value))
             if ok is None:
                 ok = p.validate is None or bool(p.validate(value))
-                known[(p.detector.key, p.loose, value)] = ok
+                known[(p.detector.key, p.form, value)] = ok
             verdicts.append(ok)
         keys = pl.DataFrame({"pass": range(len(passes)),
                              "detector": [p.detector.key for p in passes]},
@@ -294,10 +312,10 @@ def _named(table: str, column: str, detectors: Sequence[Detector]) -> set[str]:
 
 
 def scan_values(values: Iterable[Any], *, datastore: str = "-", table: str = "-",
-                column: str = "value",
-                detectors: Sequence[Detector] = DETECTORS) -> ColumnScan:
+                column: str = "value", detectors: Sequence[Detector] = DETECTORS,
+                names: Recogniser | None = None) -> ColumnScan:
     """One column's values, scanned (also what the benchmark and tests call directly)."""
-    scanner = ColumnScanner(ColumnScan(datastore, table, column), detectors)
+    scanner = ColumnScanner(ColumnScan(datastore, table, column), detectors, names)
     batch: list[Any] = []
     for value in values:
         batch.append(value)
@@ -340,17 +358,20 @@ def _batches(connection: Connection, table: sa.Table, columns: list[sa.Column[An
 
 def scan_datastores(datastores: ConnectedDatastores, *, sample: int | None = DEFAULT_SAMPLE,
                     progress: Progress | None = None,
-                    detectors: Sequence[Detector] = DETECTORS) -> ScanResult:
+                    detectors: Sequence[Detector] = DETECTORS,
+                    names: Recogniser | None = None) -> ScanResult:
     """Every text column of every table of the connected datastores (open them read-only:
-    the scan only reads)."""
+    the scan only reads); person names in free text by the NLP extra's model too, given
+    ``names``."""
     started = time.perf_counter()
-    result = ScanResult(sample_rows=sample, failures=dict(datastores.failures))
+    result = ScanResult(sample_rows=sample, failures=dict(datastores.failures),
+                        model=None if names is None else MODEL)
     tables = sorted(datastores.graph.tables.items())
     for done, ((datastore, name), table) in enumerate(tables, start=1):
         columns = _text_columns(table)
         if columns and datastore not in result.failures:
             scanners = {c.name: ColumnScanner(ColumnScan(datastore, str(name), str(c.name)),
-                                              detectors)
+                                              detectors, names)
                         for c in columns}
             try:
                 with datastores.engines[datastore].connect() as connection:

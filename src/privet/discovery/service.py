@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from privet.discovery import repository
 from privet.discovery.findings import Finding, hold_against
+from privet.discovery.nlp import person_names
 from privet.discovery.scanner import Progress, ScanResult, scan_datastores
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import Manifest
@@ -40,6 +41,7 @@ class ScanReport:
             "scan": {"started_at": self.started_at.isoformat(sep=" ", timespec="seconds"),
                      "seconds": round(result.seconds, 3), "sample_rows": result.sample_rows,
                      "full": result.sample_rows is None, "columns": len(result.columns),
+                     "model": result.model,
                      "values": result.values, "bytes": result.bytes,
                      "broken_promises": self.broken_promises,
                      "failures": result.failures},
@@ -55,10 +57,13 @@ class ScanReport:
 
 
 def scan(manifest: Manifest, datastores: ConnectedDatastores, session: Session, *,
-         now: datetime, sample: int | None, progress: Progress | None = None) -> ScanReport:
+         now: datetime, sample: int | None, progress: Progress | None = None,
+         nlp: bool = False) -> ScanReport:
     """Scan (read-only), then the findings; rows past retention come from the retention
-    plan (counted, nothing changed)."""
-    result = scan_datastores(datastores, sample=sample, progress=progress)
+    plan (counted, nothing changed). With ``nlp``, the NLP extra's model also looks for
+    person names in free text (NlpUnavailable when the extra is not installed)."""
+    names = person_names() if nlp else None
+    result = scan_datastores(datastores, sample=sample, progress=progress, names=names)
     overdue = (retention.plan(manifest, datastores, session, as_of=now)
                if manifest.retention else None)
     return ScanReport(result, hold_against(manifest, result, overdue), now)
