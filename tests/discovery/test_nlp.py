@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from test_scan import privet, shop
 
-from privet.discovery.nlp import MODEL, NlpUnavailable, person_names
+from privet.discovery.nlp import MODEL, NlpUnavailable, name_shaped, person_names
 from privet.discovery.scanner import scan_values
 
 NOTES = [
@@ -37,6 +37,19 @@ def test_the_model_reads_free_text_only() -> None:
     found = {t.detector for t in scan_values(products, column="product",
                                              names=person_names()).found}
     assert "person_name" not in found
+
+
+@pytest.mark.parametrize(("entity", "kept"), [
+    ("Margaret Thompson", True),
+    ("Jean du Pont", True),
+    ("Ada", False),                      # one word: a first name, or a word at all?
+    ("Rufen Sie", False),                # German sentence start the model took for a name
+    ("Meine Karte", False),
+    ("Order ORD-2025-225017", False),
+    ("Number of orders", False),
+])
+def test_the_models_entities_count_only_when_name_shaped(entity: str, kept: bool) -> None:
+    assert name_shaped(entity) is kept
 
 
 def test_a_missing_extra_is_named_with_the_command_that_installs_it() -> None:
