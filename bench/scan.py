@@ -62,7 +62,9 @@ detector's first-pass pattern over it with ``str.contains`` in one ``select``: t
 itself, or for the detectors with Unicode word boundaries the screen the scanner runs
 first (``Detector.prefilter``, the pattern without them); no extraction, no validation, no
 context, nothing run twice. Presidio's MB/s is its time on the subsample (once, after one
-warm-up call), extrapolated. ``--nlp`` adds person names as ``privet scan --nlp`` finds
+warm-up call), extrapolated. The same two are then timed on ordinary text with no
+personal data (Faker's English paragraphs and catch phrases, five times ``--rows`` cells
+each), where few cells hold a candidate: for information. ``--nlp`` adds person names as ``privet scan --nlp`` finds
 them (the NLP extra's model on the free text), for information.
 
 Targets, on the "structured" types (all but person_name, postal_address, date_of_birth
@@ -953,6 +955,43 @@ def run_privet(corpus: Corpus) -> list[dict[str, int]]:
             for column in corpus.columns]
 
 
+def timed_runs(corpus: Corpus, patterns: Sequence[str],
+               runs: int) -> tuple[list[dict[str, int]], list[float], list[float]]:
+    """The scan's counts, and the seconds of each timed run of Privet and of the floor
+    (alternating who goes first, after one warm-up of each)."""
+    privet_times: list[float] = []
+    floor_times: list[float] = []
+    say("warm-up: one scan and one floor pass")
+    scans = run_privet(corpus)
+    run_floor(corpus, patterns)
+    for number in range(runs):
+        order = ("floor", "privet") if number % 2 == 0 else ("privet", "floor")
+        for who in order:
+            t0 = time.perf_counter()
+            if who == "privet":
+                scans = run_privet(corpus)
+                privet_times.append(time.perf_counter() - t0)
+            else:
+                run_floor(corpus, patterns)
+                floor_times.append(time.perf_counter() - t0)
+        say(f"run {number + 1} of {runs}: Privet {privet_times[-1]:.2f} s, "
+            f"floor {floor_times[-1]:.2f} s")
+    return scans, privet_times, floor_times
+
+
+def ordinary_text(rows: int, seed: int) -> Corpus:
+    """What most text columns hold: prose and short labels with no personal data (Faker's
+    English paragraphs and catch phrases), to time the scan where few cells hold a
+    candidate."""
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    notes, titles = Column("notes"), Column("title")
+    for _ in range(rows * 5):
+        notes.add(fake.paragraph(), None)
+        titles.add(fake.catch_phrase(), None)
+    return Corpus([notes, titles])
+
+
 def run_floor(corpus: Corpus, patterns: Sequence[str]) -> int:
     hits = 0
     for column in corpus.columns:
@@ -1157,25 +1196,11 @@ def run(args: argparse.Namespace) -> Output:
     reference_seconds = time.perf_counter() - reference_started
 
     patterns = [d.prefilter or d.engine_pattern for d in detectors]
-    privet_times: list[float] = []
-    floor_times: list[float] = []
-    scans: list[dict[str, int]] = []
-    say("warm-up: one scan and one floor pass")
-    scans = run_privet(corpus)
-    run_floor(corpus, patterns)
-    for number in range(args.runs):
-        order = ("floor", "privet") if number % 2 == 0 else ("privet", "floor")
-        for who in order:
-            t0 = time.perf_counter()
-            if who == "privet":
-                scans = run_privet(corpus)
-                privet_times.append(time.perf_counter() - t0)
-            else:
-                run_floor(corpus, patterns)
-                floor_times.append(time.perf_counter() - t0)
-        say(f"run {number + 1} of {args.runs}: Privet {privet_times[-1]:.2f} s, "
-            f"floor {floor_times[-1]:.2f} s")
+    scans, privet_times, floor_times = timed_runs(corpus, patterns, args.runs)
     problems = check_scanner(corpus, found, scans)
+    ordinary = ordinary_text(args.rows, args.seed)
+    say(f"ordinary text, no personal data: {ordinary.bytes / 1e6:.2f} MB")
+    _, plain_privet, plain_floor = timed_runs(ordinary, patterns, args.runs)
 
     presidio: Presidio | str = "Presidio: skipped (--no-presidio)"
     if not args.no_presidio:
@@ -1275,6 +1300,8 @@ def run(args: argparse.Namespace) -> Output:
         f"  per-cell reference (detectors.matches, pure Python, not a target) "
         f"{size / reference_seconds / 1e6:8.2f} MB/s",
     ]
+    plain_mbs = ordinary.bytes / statistics.median(plain_privet) / 1e6
+    plain_floor_mbs = ordinary.bytes / statistics.median(plain_floor) / 1e6
     if isinstance(presidio, Presidio) and presidio_seconds > 0:
         presidio_mbs = presidio_bytes / presidio_seconds / 1e6
         speedup = privet_mbs / presidio_mbs
@@ -1283,8 +1310,16 @@ def run(args: argparse.Namespace) -> Output:
             f"{presidio_seconds:.1f} s, once; extrapolated: {size / presidio_mbs / 1e6 / 60:.0f}"
             f" min for the corpus) | Privet/Presidio {speedup:,.0f}x | "
             f"≥{TARGET_SPEEDUP:,.0f}x: {verdict(speedup >= TARGET_SPEEDUP)}")
+        plain_vs = f" | Privet/Presidio {plain_mbs / presidio_mbs:,.0f}x (information)"
     else:
         out.append("  Presidio: not measured")
+        plain_vs = ""
+    out += [
+        f"ordinary text with no personal data ({ordinary.bytes / 1e6:.2f} MB of Faker "
+        f"paragraphs and catch phrases), median of {args.runs} runs:",
+        f"  Privet scan_values   {plain_mbs:8.2f} MB/s | floor {plain_floor_mbs:8.2f} MB/s | "
+        f"Privet/floor time {plain_floor_mbs / plain_mbs:.2f}x{plain_vs}",
+    ]
     if args.nlp:
         say(f"person names with the NLP extra ({MODEL}) on the free text")
         out += ["", *score_nlp(corpus, found["person_name"], truth.get("person_name", set()),
