@@ -64,8 +64,9 @@ first (``Detector.prefilter``, the pattern without them); no extraction, no vali
 context, nothing run twice. Presidio's MB/s is its time on the subsample (once, after one
 warm-up call), extrapolated. The same two are then timed on ordinary text with no
 personal data (Faker's English paragraphs and catch phrases, five times ``--rows`` cells
-each), where few cells hold a candidate: for information. ``--nlp`` adds person names as ``privet scan --nlp`` finds
-them (the NLP extra's model on the free text), for information.
+each), where few cells hold a candidate: for information. ``--nlp`` adds person names as
+``privet scan --nlp`` finds them (the NLP extra's model on the free text), for
+information.
 
 Targets, on the "structured" types (all but person_name, postal_address, date_of_birth
 and the special categories, which are printed for information): F1 at least 0.95 on the
