@@ -10,7 +10,9 @@ lookaround, no backreferences, and a case-insensitive pattern says so with a lea
 Some values look like too many other things to count on their own (a nine-digit passport
 number, a date that may or may not be a birth date, a capitalised word that may be a
 name): those detectors have ``needs_context`` and count only in a column whose name gives
-context (``context``) or in a cell where ``text_context`` also matches.
+context (``context``) or in a cell where ``text_context`` also matches. A detector may
+also have a loose form (an SSN or a phone number as bare digits, as likely an order
+number), which counts only with that same context.
 
 The six Art. 9 special-category detectors are lists of terms in English and French (with
 a few Spanish and German words), kept below as module constants for a DPO to read.

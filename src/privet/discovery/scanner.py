@@ -1,12 +1,15 @@
 """The scan: every text column of every table of the datastores, read (a sample, or all of
 it) in batches on read-only connections, and held against the detectors, vectorised.
 
-For one column and one detector, polars runs the detector's pattern over the batch
-(``str.contains``: the regex engine's own pass, the floor), extracts the candidates of the
-matching cells only (``str.extract_all``), and the validator (a checksum from stdnum, a
-phone number from phonenumbers…) runs once per distinct candidate, never per row. A
-detector that needs context counts a cell only when the column's name gives it (a
-`passport_no` column) or the cell itself does (`passport` written near the number).
+For one batch of a column, one polars ``select`` runs every detector's cheap pass at once
+(the regex engine's own pass, the floor): the extraction of the candidates where the
+pattern is fast and needs no context, a screen otherwise (the pattern without its Unicode
+word boundaries, and its context words); the exact pattern then runs on the screened rows
+only. The validator (a checksum from stdnum, a phone number from phonenumbers…) runs once
+per distinct candidate, never per row. A detector that needs context counts a cell only
+when the column's name gives it (a `passport_no` column) or the cell itself does
+(`passport` written near the number); so does a detector's loose form (an SSN as bare
+digits). With the NLP extra, a model also reads free-text batches for person names.
 
 Each column gets, per type found: the rows holding a valid value, their share of the rows
 read, a confidence (the share of candidates that passed validation, raised when the column
