@@ -6,10 +6,12 @@ import typer
 
 from privet.audit.cli import audit_app
 from privet.auth.cli import users_app
+from privet.breaches.cli import breaches_app
 from privet.consent.cli import consent_app
 from privet.datastores.cli import init
 from privet.demo.cli import demo
 from privet.discovery.cli import scan
+from privet.documents.cli import docs_app
 from privet.jobs.cli import jobs_app, worker
 from privet.manifest.cli import check, manifest_app
 from privet.models.cli import db_app
@@ -38,6 +40,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(consent_app, name="consent")
 app.add_typer(retention_app, name="retention")
+app.add_typer(breaches_app, name="breaches")
+app.add_typer(docs_app, name="docs")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ BASE: dict[str, Any] = {
             "from": "closed_at",
         },
     },
+    "security_measures": [{"name": "Encryption", "description": "TLS and encrypted disks."}],
     "policy": {"version": "2026.1", "effective_date": "2026-01-15", "notice_period": "30d"},
 }
 
@@ -242,18 +243,23 @@ ERROR, WARNING, INFO = Severity.error, Severity.warning, Severity.info
 ON_BEHALF = put("datastores.main_db.tables.users.on_behalf_of", "account_id")
 CUSTOMERS = put("customers", {"datastore": "main_db", "table": "accounts",
                               "email": "billing_email"})
+# A processor's record needs processing declared for customers (processor-record-incomplete).
+FOR_CUSTOMERS = put("purposes.customer_accounts.on_behalf_of_customers", True)
 
 TRIGGERS: list[Trigger] = [
     Trigger("no-directory", "processor-mode-incomplete", ERROR,
-            (ON_BEHALF, put("organization.role", "both")),
+            (ON_BEHALF, put("organization.role", "both"), FOR_CUSTOMERS),
             "on_behalf_of: account_id", ("no `customers` section",)),
     Trigger("unknown-datastore", "processor-mode-incomplete", ERROR,
-            (ON_BEHALF, put("organization.role", "both"), CUSTOMERS,
+            (ON_BEHALF, put("organization.role", "both"), CUSTOMERS, FOR_CUSTOMERS,
              put("customers.datastore", "crm")),
             "datastore: crm", ("`crm` is not a declared datastore",)),
     Trigger("nobody-to-tell", "processor-mode-incomplete", ERROR,
             (ON_BEHALF, put("organization.role", "both"), CUSTOMERS, drop("customers.email")),
-            "customers:", ("neither `email` nor `webhook_url`",)),
+            "customers:", ("neither `email` nor `webhook_url`",),
+            # marking a purpose `on_behalf_of_customers` would put a second `customers:`
+            # on the marker's line count; the processor's record is then empty too
+            also=frozenset({"processor-record-incomplete"})),
     Trigger("controller-only", "processor-mode-incomplete", ERROR,
             (ON_BEHALF, CUSTOMERS, put("organization.role", "controller")),
             "role: controller", ("organization.role",)),
@@ -438,11 +444,40 @@ TRIGGERS: list[Trigger] = [
     Trigger("no-notice-period", "change-notice-missing", INFO,
             (drop("policy.notice_period"),),
             "policy:", ("notice period",)),
+
+    Trigger("no-categories", "purpose-no-data-categories", WARNING,
+            (put("purposes.helpdesk", purpose("essential.service.operations.support", [])),),
+            "helpdesk:", ("`helpdesk`", "Art. 30(1)(c)")),
+    Trigger("no-subjects", "purpose-no-data-subjects", WARNING,
+            (put("purposes.helpdesk", purpose("essential.service.operations.support",
+                                              ["user.contact.email"], data_subjects=[])),),
+            "helpdesk:", ("`helpdesk`", "whose data")),
+    Trigger("section-absent", "security-measures-missing", WARNING,
+            (drop("security_measures"),),
+            "organization:", ("no security measures", "Art. 30(1)(g)")),
+    Trigger("section-empty", "security-measures-missing", WARNING,
+            (put("security_measures", []),),
+            "security_measures: []", ("no security measures",)),
+    Trigger("contact-name-only", "contact-details-missing", WARNING,
+            (put("organization.contact", {"name": "Privacy team"}),),
+            "contact:", ("organization.contact", "privacy contact")),
+    Trigger("dpo-name-only", "contact-details-missing", WARNING,
+            (put("organization.dpo", {"name": "Camille Martin"}),),
+            "dpo:", ("organization.dpo", "DPO")),
+    Trigger("no-customers-directory", "processor-record-incomplete", WARNING,
+            (put("organization.role", "both"), FOR_CUSTOMERS),
+            "role: both", ("no `customers` section", "Art. 30(2)(a)")),
+    Trigger("nothing-for-customers", "processor-record-incomplete", WARNING,
+            (put("organization.role", "processor"), CUSTOMERS),
+            "role: processor", ("on_behalf_of_customers", "Art. 30(2)(b)")),
+    Trigger("controller-processing-for-customers", "processor-record-incomplete", WARNING,
+            (FOR_CUSTOMERS,), "on_behalf_of_customers: true",
+            ("`customer_accounts`", "`controller`")),
 ]
 
 COMPLIANT: list[Compliant] = [
     Compliant("customers-told-by-email", "processor-mode-incomplete", (
-        ON_BEHALF, CUSTOMERS, put("organization.role", "both"))),
+        ON_BEHALF, CUSTOMERS, FOR_CUSTOMERS, put("organization.role", "both"))),
     Compliant("legal-basis-present", "purpose-no-legal-basis"),
 
     Compliant("interest-stated", "legitimate-interest-unstated", (
@@ -581,6 +616,14 @@ COMPLIANT: list[Compliant] = [
             purposes=["advertising"], data_categories=["user.device.cookie_id"])))),
 
     Compliant("notice-period-stated", "change-notice-missing"),
+
+    Compliant("categories-named", "purpose-no-data-categories"),
+    Compliant("subjects-named", "purpose-no-data-subjects"),
+    Compliant("measures-declared", "security-measures-missing"),
+    Compliant("contact-email", "contact-details-missing", (
+        put("organization.dpo", {"name": "Camille Martin", "phone": "+33 1 23 45 67 89"}),)),
+    Compliant("processor-record-complete", "processor-record-incomplete", (
+        put("organization.role", "both"), CUSTOMERS, FOR_CUSTOMERS)),
 ]
 
 

@@ -485,6 +485,8 @@ def manifest_data(main_url: str, crm_url: str) -> dict[str, Any]:
         },
         "policy": {"version": "2026.1", "effective_date": "2026-01-01",
                    "notice_period": "30d"},
+        "security_measures": [{"name": "Encryption",
+                               "description": "TLS in transit; encrypted disks and backups."}],
         "purposes": {
             "service": {
                 "name": "Selling tea",

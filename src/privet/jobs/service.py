@@ -36,7 +36,8 @@ from privet.models.jobs import Job, JobState
 log = logging.getLogger(__name__)
 
 NEW_JOBS = "privet.jobs.new"
-TASK_MODULES = ("privet.workflow.tasks", "privet.notify.tasks", "privet.retention.tasks")
+TASK_MODULES = ("privet.workflow.tasks", "privet.notify.tasks", "privet.retention.tasks",
+                "privet.documents.notices")
 """Modules whose ``@task`` and ``@periodic`` functions are the jobs Privet runs."""
 _LONGEST_BACKOFF = timedelta(hours=1)
 
@@ -133,9 +134,9 @@ def worker_name(kind: str) -> str:
 
 def enqueue(session: Session, *, kind: str, now: datetime, subject_ref: str | None = None,
             payload: dict[str, Any] | None = None, dedupe_key: str | None = None,
-            max_attempts: int = 5) -> Job:
+            max_attempts: int = 5, run_after: datetime | None = None) -> Job:
     """A job in the caller's transaction. With ``dedupe_key``, asking twice gives the
-    same job."""
+    same job. With ``run_after``, it is not run before then (default: at once)."""
     if kind not in tasks():
         raise JobError(f"no job kind {kind!r}", hint=f"kinds: {', '.join(sorted(_TASKS))}")
     if dedupe_key is not None:
@@ -146,7 +147,7 @@ def enqueue(session: Session, *, kind: str, now: datetime, subject_ref: str | No
     job = repository.add(session, Job(
         kind=kind, subject_ref=subject_ref, dedupe_key=dedupe_key, payload=payload or {},
         state=JobState.queued.value, attempts=0, max_attempts=max_attempts,
-        created_at=moment, run_after=moment))
+        created_at=moment, run_after=moment if run_after is None else utc_naive(run_after)))
     session.info.setdefault(NEW_JOBS, []).append(job.id)
     return job
 

@@ -243,7 +243,7 @@ def _processor_mode_incomplete(m: Manifest) -> Iterator[Diagnostic]:
                  hint="set role: both (or processor)")
 
 
-def _free_flow_zone(m: Manifest) -> frozenset[str] | None:
+def free_flow_zone(m: Manifest) -> frozenset[str] | None:
     """Where personal data moves with no transfer mechanism; None when no such law applies.
 
     Under the GDPR that is the EEA. Under the UK GDPR alone it is the UK (with Gibraltar)
@@ -260,7 +260,7 @@ def _free_flow_zone(m: Manifest) -> frozenset[str] | None:
 @rule("transfer-no-mechanism", Severity.error,
       "Personal data goes outside the EEA with no transfer mechanism (Art. 44-49).")
 def _transfer_no_mechanism(m: Manifest) -> Iterator[Diagnostic]:
-    zone = _free_flow_zone(m)
+    zone = free_flow_zone(m)
     if zone is None:
         return
     area = "the EEA" if zone == EEA else "the UK and the EEA"
@@ -603,3 +603,106 @@ def _change_notice(m: Manifest) -> Iterator[Diagnostic]:
     if m.policy.notice_period is None:
         yield _d("change-notice-missing", "no notice period for material policy changes", m,
                  ("policy",), "add `notice_period: 30d` under `policy:`")
+
+
+@rule("notice-recipients-unknown", Severity.error,
+      "`policy.notify` names a datastore or table the manifest does not declare.")
+def _notice_recipients(m: Manifest) -> Iterator[Diagnostic]:
+    for index, recipients in enumerate(m.policy.notify):
+        path = ("policy", "notify", index)
+        stores = [recipients.datastore] if recipients.datastore else list(m.datastores)
+        if recipients.datastore and recipients.datastore not in m.datastores:
+            yield _d("notice-recipients-unknown", f"change notices go to datastore "
+                     f"`{recipients.datastore}`, which is not declared", m,
+                     (*path, "datastore"), _known("datastores", m.datastores), key=False)
+        elif len(stores) > 1:
+            yield _d("notice-recipients-unknown", "change notices must say which datastore "
+                     f"holds `{recipients.table}`", m, path, "add `datastore:`", key=False)
+        elif not any(recipients.table in m.datastores[s].tables for s in stores):
+            yield _d("notice-recipients-unknown", f"change notices go to table "
+                     f"`{recipients.table}`, which is not declared", m, (*path, "table"),
+                     "declare the table under its datastore's `tables:`", key=False)
+
+
+# ------------------------------------------------------------------ record of processing
+
+
+@rule("purpose-no-data-categories", Severity.warning,
+      "A purpose names no data categories, so the Art. 30 record cannot list them.")
+def _purpose_no_data_categories(m: Manifest) -> Iterator[Diagnostic]:
+    for key, purpose in m.purposes.items():
+        if not purpose.data_categories:
+            yield _d("purpose-no-data-categories",
+                     f"purpose `{key}` names no data categories: the record of processing "
+                     "cannot say which personal data it processes (Art. 30(1)(c))", m,
+                     ("purposes", key), "add `data_categories:` (e.g. `[user.contact.email]`)")
+
+
+@rule("purpose-no-data-subjects", Severity.warning,
+      "A purpose names no data subjects, so the Art. 30 record cannot say whose data it is.")
+def _purpose_no_data_subjects(m: Manifest) -> Iterator[Diagnostic]:
+    for key, purpose in m.purposes.items():
+        if not purpose.data_subjects:
+            yield _d("purpose-no-data-subjects",
+                     f"purpose `{key}` names no data subjects: the record of processing "
+                     "cannot say whose data it is (Art. 30(1)(c))", m, ("purposes", key),
+                     "add `data_subjects:` (e.g. `[customer]`, `[prospect]`, `[employee]`)")
+
+
+@rule("security-measures-missing", Severity.warning,
+      "No security measure is declared for the Art. 30 record (Art. 30(1)(g), Art. 32).")
+def _security_measures_missing(m: Manifest) -> Iterator[Diagnostic]:
+    if not m.security_measures:
+        declared = "security_measures" in m.model_fields_set
+        yield _d("security-measures-missing",
+                 "no security measures are declared: the record of processing cannot describe "
+                 "them (Art. 30(1)(g))", m,
+                 ("security_measures",) if declared else ("organization",),
+                 "add a top-level `security_measures:` list, each with a `name` and a "
+                 "`description` (encryption, access control, backups...)")
+
+
+@rule("contact-details-missing", Severity.warning,
+      "The organisation, its DPO or a representative is named with no way to reach it.")
+def _contact_details_missing(m: Manifest) -> Iterator[Diagnostic]:
+    org = m.organization
+    parties = [("contact", org.contact, "the privacy contact"), ("dpo", org.dpo, "the DPO"),
+               ("eu_representative", org.eu_representative, "the EU representative"),
+               ("uk_representative", org.uk_representative, "the UK representative")]
+    for field_name, contact, who in parties:
+        if contact is not None and not (contact.email or contact.phone or contact.address):
+            yield _d("contact-details-missing",
+                     f"organization.{field_name} gives no email, phone or address: the record "
+                     f"of processing cannot say how to reach {who} (Art. 30(1)(a))", m,
+                     ("organization", field_name), "add `email:` (or `phone:`, `address:`)")
+
+
+@rule("processor-record-incomplete", Severity.warning,
+      "The processor's record (Art. 30(2)) lacks its customers or its processing, or a "
+      "controller-only manifest declares processing for customers.")
+def _processor_record_incomplete(m: Manifest) -> Iterator[Diagnostic]:
+    role = m.organization.role.value
+    for_customers = [k for k, p in m.purposes.items() if p.on_behalf_of_customers]
+    if role == "controller":
+        for key in for_customers:
+            yield _d("processor-record-incomplete",
+                     f"purpose `{key}` is carried out on behalf of customers, but "
+                     "organization.role is `controller`", m,
+                     ("purposes", key, "on_behalf_of_customers"),
+                     "set `role: both` (or `processor`) under `organization:`", key=False)
+        return
+    held = any(table.on_behalf_of for _, _, table in m.tables())
+    if m.customers is None and not held:  # with held rows, processor-mode-incomplete says it
+        yield _d("processor-record-incomplete",
+                 f"organization.role is `{role}` but no `customers` section describes the "
+                 "controllers on whose behalf the processing is done (Art. 30(2)(a))", m,
+                 ("organization", "role"),
+                 "add `customers: {datastore, table, name, email}` naming your customers table",
+                 key=False)
+    if not for_customers:
+        yield _d("processor-record-incomplete",
+                 f"organization.role is `{role}` but no purpose is marked "
+                 "`on_behalf_of_customers`: the processor's record lists no processing "
+                 "(Art. 30(2)(b))", m, ("organization", "role"),
+                 "add `on_behalf_of_customers: true` to the purposes you carry out on your "
+                 "customers' instructions", key=False)

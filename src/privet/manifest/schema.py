@@ -290,6 +290,11 @@ class Purpose(_Section):
     consent_capture: list[ConsentChannel] = Field(
         default_factory=list, description="Where consent is asked, for consent-based purposes."
     )
+    on_behalf_of_customers: bool = Field(
+        False, description="Carried out as a processor, on the customers' instructions (Art. "
+        "28): listed in the processor's record of processing (Art. 30(2)), not the "
+        "controller's. Needs `organization.role` `processor` or `both`."
+    )
 
 
 # ---------------------------------------------------------------------------- promises
@@ -688,6 +693,20 @@ class CustomerDirectory(_Section):
         "HMAC-SHA256 (`PRIVET_WEBHOOK_SECRET`).")
 
 
+class NoticeRecipients(_Section):
+    """People told by email of a material policy change before it takes effect: the rows
+    of one table (read only, when the notices are sent), e.g. active customer accounts."""
+
+    datastore: Key | None = Field(None, description="Needed when there are several datastores.")
+    table: SqlName = Field(description="The table listing the people, e.g. `users`.")
+    email: SqlName = Field(description="Column with each person's email address.")
+    language: SqlName | None = Field(
+        None, description="Column with the person's language (`en`, `fr`, `fr-FR`...); "
+        "default: the policy's first language.")
+    where: Condition | None = Field(
+        None, description="Only rows matching this condition, e.g. `status = 'active'`.")
+
+
 class PolicyMeta(_Section):
     """The published policy's version and dates."""
 
@@ -698,6 +717,10 @@ class PolicyMeta(_Section):
     )
     languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]] = Field(
         default_factory=lambda: ["en"], description="Languages documents are published in."
+    )
+    notify: list[NoticeRecipients] = Field(
+        default_factory=list, description="Who receives change notices (`privet docs "
+        "publish`): each entry a table of people; an address found twice is told once."
     )
 
 

@@ -30,6 +30,8 @@ class MessageKind(StrEnum):
     change_notice = "change_notice"
     preferences = "preferences"
     """A link to a person's consent and marketing preferences."""
+    breach_notice = "breach_notice"
+    """Art. 34: a person told of a personal data breach that concerns them."""
     other = "other"
 
 

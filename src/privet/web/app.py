@@ -18,6 +18,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from privet import __version__
+from privet.breaches.admin_pages import router as breaches_admin
+from privet.breaches.endpoints import router as breaches_api
 from privet.consent.admin_pages import router as consent_admin
 from privet.consent.endpoints import publish_current_notice
 from privet.consent.endpoints import router as consent_api
@@ -25,6 +27,8 @@ from privet.consent.pages import router as consent_pages
 from privet.demo.shop import router as demo_shop
 from privet.demo.workspace import is_demo_workspace
 from privet.discovery.admin_pages import router as discovery_admin
+from privet.documents.pages import router as privacy_documents
+from privet.documents.versions_pages import router as document_versions
 from privet.jobs.service import attach_dispatcher
 from privet.kit.db import database_url, open_database
 from privet.kit.runtime import Runtime
@@ -128,11 +132,15 @@ def create_app(workspace: Workspace, *, run_jobs: bool = True,
     app.include_router(requests_router)
     app.include_router(admin_api)
     app.include_router(privacy_center_pages)
+    app.include_router(privacy_documents)
+    app.include_router(document_versions)
     app.include_router(admin_pages)
     app.include_router(consent_pages)
     app.include_router(consent_admin)
     app.include_router(retention_admin)
     app.include_router(discovery_admin)
+    app.include_router(breaches_admin)
+    app.include_router(breaches_api)
     if is_demo_workspace(workspace.root):
         app.include_router(demo_shop)
     return app

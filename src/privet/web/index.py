@@ -16,6 +16,8 @@ PLACES = (
      "Ask for a copy of your data, its correction or erasure, or stop marketing."),
     ("/privacy-center/preferences", "Consents and subscriptions",
      "See and change what you agreed to, and the history of your choices."),
+    ("/privacy", "Privacy policy",
+     "The current privacy policy, its cookie table and subprocessor list."),
     ("/admin", "Admin", "The privacy team's request queue, decisions, outbox and consent "
      "figures."),
     ("/docs", "API documentation", "The REST API (OpenAPI at /openapi.json)."),

@@ -1,0 +1,41 @@
+"""Queries on the breach register (Privet's database)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from privet.models.breaches import Breach, BreachDecision, BreachNotification, BreachStatus
+
+
+def add(session: Session, record: Breach | BreachDecision | BreachNotification) -> None:
+    session.add(record)
+    session.flush()
+
+
+def by_reference(session: Session, reference: str, *, lock: bool = False) -> Breach | None:
+    query = (select(Breach).where(Breach.reference == reference)
+             .options(selectinload(Breach.decisions), selectinload(Breach.notifications)))
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def count_with_prefix(session: Session, prefix: str) -> int:
+    """How many references start with ``prefix`` (``BR-2026-``)."""
+    return int(session.scalar(select(func.count()).select_from(Breach)
+                              .where(Breach.reference.startswith(prefix))) or 0)
+
+
+def register(session: Session, *, include_closed: bool = True,
+             limit: int = 500) -> Sequence[Breach]:
+    """The breaches, open ones first, then the most recently discovered."""
+    query = select(Breach).options(selectinload(Breach.decisions),
+                                   selectinload(Breach.notifications))
+    if not include_closed:
+        query = query.where(Breach.status != BreachStatus.closed.value)
+    closed_last = (Breach.status == BreachStatus.closed.value)
+    return session.scalars(query.order_by(closed_last, Breach.discovered_at.desc(),
+                                          Breach.id.desc()).limit(limit)).all()
