@@ -184,16 +184,17 @@ RIGHT_TITLES = {
     "en": ["Right of access", "Right to rectification", "Right to erasure",
            "Right to restriction of processing", "Right to data portability",
            "Right to object", "Right to withdraw consent", "Right to lodge a complaint"],
-    "fr": ["Droit d’accès", "Droit de rectification", "Droit à l’effacement",
+    "fr": ["Droit d\u2019accès", "Droit de rectification", "Droit à l\u2019effacement",
            "Droit à la limitation du traitement", "Droit à la portabilité",
-           "Droit d’opposition", "Droit de retirer votre consentement",
-           "Droit d’introduire une réclamation"],
+           "Droit d\u2019opposition", "Droit de retirer votre consentement",
+           "Droit d\u2019introduire une réclamation"],
 }
 MECHANISM_WORDS = {
     "en": {"scc": "Standard contractual clauses", "dpf": "EU-US Data Privacy Framework",
            "bcr": "Binding corporate rules"},
-    "fr": {"scc": "Clauses contractuelles types", "dpf": "Data Privacy Framework UE–États-Unis",
-           "bcr": "Règles d’entreprise contraignantes"},
+    "fr": {"scc": "Clauses contractuelles types",
+           "dpf": "Data Privacy Framework UE\u2013États-Unis",
+           "bcr": "Règles d\u2019entreprise contraignantes"},
 }
 
 
@@ -314,7 +315,7 @@ def test_the_cookie_table_is_grouped_by_category(tmp_path: Path) -> None:
     markdown = render_document(manifest, "cookies.md", "fr")
     assert "| \\_ga\\_\\* | Google Ireland Ltd (Google Analytics) | Keeps the state of a "\
            "visit. | 13 mois |" in markdown
-    assert "## Mesure d’audience" in markdown
+    assert "## Mesure d\u2019audience" in markdown
 
 
 def test_the_subprocessor_list_separates_processors_from_other_recipients(
@@ -416,8 +417,8 @@ def test_a_company_template_replaces_privets(tmp_path: Path) -> None:
         "{{ group.cookies | map(attribute='label') | join(', ') }}</p>{% endfor %}\n",
         encoding="utf-8")
     (overrides / "_macros.html").write_text(
-        (TEMPLATES_DIR / "_macros.html").read_text(encoding="utf-8").replace('<table class="cookies"',
-                                             '<table class="cookies house-style"'),
+        (TEMPLATES_DIR / "_macros.html").read_text(encoding="utf-8").replace(
+            '<table class="cookies"', '<table class="cookies house-style"'),
         encoding="utf-8")
     documents = render_documents(manifest, overrides=overrides)
     assert documents["cookies.en.html"] == (

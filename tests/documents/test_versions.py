@@ -15,6 +15,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
+from version_helpers import (
+    add_processor,
+    audit,
+    jobs,
+    publish,
+    relabel,
+    stored_documents,
+    stored_versions,
+)
 
 from privet.cli import app
 from privet.documents import versions
@@ -22,16 +31,6 @@ from privet.documents.notices import SEND_CHANGE_NOTICES
 from privet.kit.db import session_scope
 from privet.kit.workspace import Workspace
 from privet.models.documents import DocumentVersion, ImmutableVersionError, PublishedDocument
-from version_helpers import (
-    add_processor,
-    audit,
-    edit,
-    jobs,
-    publish,
-    relabel,
-    stored_documents,
-    stored_versions,
-)
 from web_helpers import LiveServer
 
 runner = CliRunner()

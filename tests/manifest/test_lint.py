@@ -445,6 +445,14 @@ TRIGGERS: list[Trigger] = [
             (drop("policy.notice_period"),),
             "policy:", ("notice period",)),
 
+    Trigger("notices-to-an-undeclared-table", "notice-recipients-unknown", ERROR,
+            (put("policy.notify", [{"table": "subscribers", "email": "email"}]),),
+            "table: subscribers", ("`subscribers`", "not declared")),
+    Trigger("notices-from-an-undeclared-datastore", "notice-recipients-unknown", ERROR,
+            (put("policy.notify", [{"datastore": "crm", "table": "users",
+                                    "email": "email"}]),),
+            "datastore: crm", ("`crm`", "not declared")),
+
     Trigger("no-categories", "purpose-no-data-categories", WARNING,
             (put("purposes.helpdesk", purpose("essential.service.operations.support", [])),),
             "helpdesk:", ("`helpdesk`", "Art. 30(1)(c)")),
@@ -616,6 +624,9 @@ COMPLIANT: list[Compliant] = [
             purposes=["advertising"], data_categories=["user.device.cookie_id"])))),
 
     Compliant("notice-period-stated", "change-notice-missing"),
+    Compliant("notices-to-a-declared-table", "notice-recipients-unknown", (
+        put("policy.notify", [{"datastore": "main_db", "table": "users", "email": "email",
+                               "where": "closed_at is null"}]),)),
 
     Compliant("categories-named", "purpose-no-data-categories"),
     Compliant("subjects-named", "purpose-no-data-subjects"),

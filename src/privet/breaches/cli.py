@@ -256,7 +256,8 @@ def decide_command(
                 if outcome.notification is not None and outcome.people is not None:
                     counts = ", ".join(f"{n:,} {kind}" for kind, n in
                                        outcome.people.counts().items()) or "nobody"
-                    _say(f"found in {len(outcome.people.tables)} tables: {counts}")
+                    tables = len(outcome.people.tables)
+                    _say(f"found in {tables} table{'' if tables == 1 else 's'}: {counts}")
                     _say(f"{outcome.notification.recipients:,} messages queued in the outbox"
                          + (f"; {outcome.skipped} values were not email addresses"
                             if outcome.skipped else ""))

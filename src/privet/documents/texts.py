@@ -20,7 +20,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "doc.intro": "This policy explains what personal data {organization} processes, why, "
                      "on which legal basis, who receives it, how long it is kept, and the "
                      "rights you have over it.",
-        "doc.contents": "Contents",
         # who we are
         "who.title": "Who we are",
         "who.controller": "{organization} is responsible for the personal data described in "
@@ -73,7 +72,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "recipients.data": "Data shared",
         "recipients.location": "Location",
         "recipients.transfer": "Transfer safeguard",
-        "recipients.dpa": "Data processing agreement",
         # transfers and residency
         "where.title": "Where your data is processed",
         "where.residency": "{categories} stays in {regions}.",
@@ -133,7 +131,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cookies.purpose": "Purpose",
         "cookies.lifetime": "Lifetime",
         "cookies.session": "Until you close your browser",
-        "cookies.full_table": "The cookie table",
         # security
         "security.title": "How we protect your data",
         # changes
@@ -162,7 +159,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "doc.intro": "Cette politique explique quelles données personnelles {organization} "
                      "traite, pourquoi, sur quelle base légale, qui les reçoit, combien de "
                      "temps elles sont conservées et quels sont vos droits.",
-        "doc.contents": "Sommaire",
         "who.title": "Qui sommes-nous",
         "who.controller": "{organization} est responsable des données personnelles décrites "
                           "dans cette politique (le responsable du traitement).",
@@ -216,7 +212,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "recipients.data": "Données partagées",
         "recipients.location": "Localisation",
         "recipients.transfer": "Garantie du transfert",
-        "recipients.dpa": "Accord de traitement des données",
         "where.title": "Où vos données sont traitées",
         "where.residency": "{categories} : restent dans {regions}.",
         "where.all_data": "Données personnelles",
@@ -277,7 +272,6 @@ SENTENCES: dict[str, dict[str, str]] = {
         "cookies.purpose": "Finalité",
         "cookies.lifetime": "Durée",
         "cookies.session": "Jusqu\u2019à la fermeture du navigateur",
-        "cookies.full_table": "Le tableau des cookies",
         "security.title": "Comment nous protégeons vos données",
         "changes.title": "Modifications de cette politique",
         "changes.version": "Ceci est la version {version} de notre politique de "
