@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from privet.audit.service import append_entry
@@ -130,7 +131,7 @@ def publish(session: Session, manifest: Manifest, *, now: datetime, actor: str,
             f"`{previous.label}`, takes effect on {previous.effective_date:%Y-%m-%d}",
             hint=f"set `policy.effective_date` after {previous.effective_date:%Y-%m-%d}")
 
-    diff = (diff_manifests(Manifest.model_validate_json(previous.manifest), manifest)
+    diff = (diff_manifests(version_manifest(previous), manifest)
             if previous is not None else ManifestDiff([]))
     warnings: list[str] = []
     due_at: datetime | None = None
@@ -194,7 +195,15 @@ def get_version(session: Session, label: str) -> DocumentVersion:
 
 def version_manifest(version: DocumentVersion) -> Manifest:
     """The manifest ``version`` was published from."""
-    return Manifest.model_validate_json(version.manifest)
+    try:
+        return Manifest.model_validate_json(version.manifest)
+    except ValidationError as exc:
+        raise VersionError(
+            f"the manifest archived with version `{version.label}` no longer loads: "
+            f"{exc.error_count()} problem(s), the first at "
+            f"{'.'.join(str(p) for p in exc.errors()[0]['loc'])}",
+            hint="the manifest format changed since it was published; compare by hand "
+            "with the archived documents") from None
 
 
 def version_languages(session: Session, version: DocumentVersion) -> list[str]:
