@@ -193,7 +193,8 @@ def test_processor_mode_tells_the_customer_by_email_and_signed_webhook(
                              (account,)).fetchone()[0]
     organization = demo_workspace.root / "privacy" / "organization.yaml"
     organization.write_text(organization.read_text().replace(
-        "  email: billing_email\n", "  email: billing_email\n  webhook_url: webhook_url\n"))
+        "  name: company_name\n  email: billing_email\n",
+        "  name: company_name\n  email: billing_email\n  webhook_url: webhook_url\n", 1))
     monkeypatch.setenv("PRIVET_WEBHOOK_SECRET", "customer webhook secret")
     workspace = Workspace.find(demo_workspace.root)
     app = create_app(workspace, run_jobs=False, sessions=privet_sessions)
