@@ -160,39 +160,11 @@ def diff_manifests(before: Manifest, after: Manifest) -> ManifestDiff:
 # ---------------------------------------------------------------------------- words
 
 
-_FR_UNITS = {"years": ("an", "ans"), "months": ("mois", "mois"),
-             "weeks": ("semaine", "semaines"), "days": ("jour", "jours"),
-             "hours": ("heure", "heures"), "minutes": ("minute", "minutes")}
-
-
 def duration_words(duration: Duration | None, language: str = "en") -> str:
     """``2 years``, ``18 months``, ``7 days``; ``2 ans``, ``18 mois``, ``7 jours``."""
     if duration is None:
         return "no set period" if language == "en" else "aucune durée fixée"
-    if language != "fr":
-        return duration.describe()
-
-    def plural(amount: int, unit: str) -> str:
-        one, many = _FR_UNITS[unit]
-        return f"{amount} {one if amount == 1 else many}"
-
-    parts: list[str] = []
-    years, months = divmod(duration.months, 12)
-    if years and not months:
-        parts.append(plural(years, "years"))
-    elif duration.months:
-        parts.append(plural(duration.months, "months"))
-    weeks, days = divmod(duration.days, 7)
-    if weeks and not days:
-        parts.append(plural(weeks, "weeks"))
-    elif duration.days:
-        parts.append(plural(duration.days, "days"))
-    hours, rest = divmod(duration.seconds, 3600)
-    if hours:
-        parts.append(plural(hours, "hours"))
-    if rest // 60:
-        parts.append(plural(rest // 60, "minutes"))
-    return " et ".join(parts) or "0 jour"
+    return duration.in_words(language)
 
 
 def _lifetime_words(lifetime: Duration | Literal["session"], language: str) -> str:

@@ -78,31 +78,8 @@ def overrides_folder(workspace_root: Path) -> Path:
 
 
 def duration_words(period: Duration, language: str) -> str:
-    """``12 months``, ``3 years``, ``7 days`` (``12 mois``, ``3 ans``, ``7 jours``); whole
-    years from two years up, so that ``12mo`` reads as policies write it."""
-    units = texts.DURATION_UNITS[language]
-
-    def words(amount: int, unit: str) -> str:
-        singular, plural = units[unit]
-        return f"{amount} {singular if amount == 1 else plural}"
-
-    parts: list[str] = []
-    years, months = divmod(period.months, 12)
-    if years >= 2 and not months:  # 12 months stays 12 months, as policies write it
-        parts.append(words(years, "year"))
-    elif period.months:
-        parts.append(words(period.months, "month"))
-    weeks, days = divmod(period.days, 7)
-    if weeks and not days:
-        parts.append(words(weeks, "week"))
-    elif period.days:
-        parts.append(words(period.days, "day"))
-    hours, rest = divmod(period.seconds, 3600)
-    if hours:
-        parts.append(words(hours, "hour"))
-    if rest // 60:
-        parts.append(words(rest // 60, "minute"))
-    return " ".join(parts) or words(0, "day")
+    """``12 months``, ``3 years``, ``7 days`` (``12 mois``, ``3 ans``, ``7 jours``)."""
+    return period.in_words(language)
 
 
 def date_words(day: date, language: str) -> str:

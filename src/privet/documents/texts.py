@@ -536,15 +536,6 @@ MONTHS = {
            "septembre", "octobre", "novembre", "décembre"),
 }
 
-DURATION_UNITS = {
-    "en": {"year": ("year", "years"), "month": ("month", "months"), "week": ("week", "weeks"),
-           "day": ("day", "days"), "hour": ("hour", "hours"),
-           "minute": ("minute", "minutes")},
-    "fr": {"year": ("an", "ans"), "month": ("mois", "mois"),
-           "week": ("semaine", "semaines"), "day": ("jour", "jours"),
-           "hour": ("heure", "heures"), "minute": ("minute", "minutes")},
-}
-
 # French names of fideslang's data categories and subjects; a key missing here (or a
 # company's own key) keeps the taxonomy's name.
 CATEGORY_NAMES_FR = {

@@ -115,6 +115,34 @@ class Duration:
             parts.append(f"{secs}s")
         return " ".join(parts) or "0d"
 
+    def in_words(self, language: str = "en") -> str:
+        """For documents and messages, in English or French: ``12 months``, ``3 years``,
+        ``7 days`` (``12 mois``, ``3 ans``, ``7 jours``); whole years from two years up, so
+        that ``12mo`` reads as policies write it."""
+        units = _WORDS.get(language, _WORDS["en"])
+
+        def words(amount: int, unit: str) -> str:
+            singular, plural = units[unit]
+            return f"{amount} {singular if amount == 1 else plural}"
+
+        parts: list[str] = []
+        years, months = divmod(self.months, 12)
+        if years >= 2 and not months:
+            parts.append(words(years, "year"))
+        elif self.months:
+            parts.append(words(self.months, "month"))
+        weeks, days = divmod(self.days, 7)
+        if weeks and not days:
+            parts.append(words(weeks, "week"))
+        elif self.days:
+            parts.append(words(self.days, "day"))
+        hours, rest = divmod(self.seconds, 3600)
+        if hours:
+            parts.append(words(hours, "hour"))
+        if rest // 60:
+            parts.append(words(rest // 60, "minute"))
+        return (" " if language != "fr" else " et ").join(parts) or words(0, "day")
+
     def describe(self) -> str:
         """Plain words, for documents: ``3 years``, ``12 months``, ``7 days``."""
         parts: list[str] = []
@@ -170,3 +198,14 @@ class Duration:
 
 def _plural(amount: int, word: str) -> str:
     return f"{amount} {word}" if amount == 1 else f"{amount} {word}s"
+
+
+_WORDS = {
+    "en": {"year": ("year", "years"), "month": ("month", "months"), "week": ("week", "weeks"),
+           "day": ("day", "days"), "hour": ("hour", "hours"),
+           "minute": ("minute", "minutes")},
+    "fr": {"year": ("an", "ans"), "month": ("mois", "mois"),
+           "week": ("semaine", "semaines"), "day": ("jour", "jours"),
+           "hour": ("heure", "heures"), "minute": ("minute", "minutes")},
+}
+"""The units' words, singular and plural, per language."""

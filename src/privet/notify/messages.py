@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from privet.kit.durations import Duration
 from privet.manifest.schema import Manifest
 from privet.notify.errors import InvalidMessageError
 
@@ -124,7 +123,7 @@ def receipt_message(
         "request_label": _request_label(request_type, lang),
         "reference": _required(reference, "reference"),
         "deadline": _date(deadline, lang),
-        "response_time": _duration_words(manifest.organization.response_deadline, lang),
+        "response_time": manifest.organization.response_deadline.in_words(lang),
     })
 
 
@@ -323,27 +322,3 @@ def _moment(moment: datetime, language: str) -> str:
     if language == "fr":
         return f"{_date(utc.date(), language)} à {utc.hour} h {utc.minute:02d} UTC"
     return f"{_date(utc.date(), language)} at {utc.hour:02d}:{utc.minute:02d} UTC"
-
-
-def _duration_words(duration: Duration, language: str) -> str:
-    if language == "en":
-        return duration.describe()
-    words = {"years": ("an", "ans"), "months": ("mois", "mois"),
-             "weeks": ("semaine", "semaines"), "days": ("jour", "jours")}
-
-    def plural(amount: int, unit: str) -> str:
-        one, many = words[unit]
-        return f"{amount} {one if amount == 1 else many}"
-
-    parts: list[str] = []
-    years, months = divmod(duration.months, 12)
-    if years and not months:
-        parts.append(plural(years, "years"))
-    elif duration.months:
-        parts.append(plural(duration.months, "months"))
-    weeks, days = divmod(duration.days, 7)
-    if weeks and not days:
-        parts.append(plural(weeks, "weeks"))
-    elif duration.days:
-        parts.append(plural(duration.days, "days"))
-    return " et ".join(parts) or "0 jour"
