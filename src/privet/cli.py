@@ -12,6 +12,7 @@ from privet.datastores.cli import init
 from privet.demo.cli import demo
 from privet.discovery.cli import scan
 from privet.documents.cli import docs_app
+from privet.fides.cli import export_app, import_app
 from privet.jobs.cli import jobs_app, worker
 from privet.manifest.cli import check, manifest_app
 from privet.models.cli import db_app
@@ -42,6 +43,8 @@ app.add_typer(consent_app, name="consent")
 app.add_typer(retention_app, name="retention")
 app.add_typer(breaches_app, name="breaches")
 app.add_typer(docs_app, name="docs")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 
 if __name__ == "__main__":
