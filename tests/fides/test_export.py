@@ -4,20 +4,26 @@ accept, with the facts a Fides user looks for, and a list of what Fides cannot h
 from __future__ import annotations
 
 import copy
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from fideslang.models import Taxonomy
+from typer.testing import CliRunner
 
 import privet.demo
+from privet.cli import app
 from privet.fides.exporter import (
     FidesExportError,
     export_fides,
     not_exported,
+    render_not_exported,
     write_fides,
 )
+from privet.fides.importer import ImportOptions, check_loads, import_fides
+from privet.fides.reader import read_fides
 from privet.manifest.loader import load_manifest
 from privet.manifest.schema import Manifest
 
@@ -37,7 +43,7 @@ BASE: dict[str, Any] = {
                     "data_categories": ["user.contact.email", "user.name"],
                     "data_subjects": ["customer"], "retention": "3y",
                     "retention_note": "after the last order"},
-        "health_survey": {"name": "Health survey", "data_use": "improve.system",
+        "health_survey": {"name": "Health survey", "data_use": "functional.service.improve",
                           "legal_basis": "consent",
                           "special_category_condition": "explicit_consent",
                           "data_categories": ["user.health_and_medical"],
@@ -60,6 +66,8 @@ BASE: dict[str, Any] = {
                     "fields": {
                         "email": {"categories": ["user.contact.email"], "identity": "email"},
                         "name": {"categories": ["user.name"], "erasure": "hash"},
+                        "phone": {"categories": ["user.contact.phone_number"],
+                                  "identity": "phone"},
                     },
                 },
                 "orders": {
@@ -143,6 +151,8 @@ def test_a_datastore_becomes_a_dataset_with_identities_references_and_erasure() 
     email = by_name(customers["fields"], "email")
     assert email["data_categories"] == ["user.contact.email"]
     assert email["fides_meta"] == {"identity": "email"}
+    # Fides's built-in identity type for a phone number.
+    assert by_name(customers["fields"], "phone")["fides_meta"] == {"identity": "phone_number"}
     assert by_name(customers["fields"], "name")["fides_meta"] == {
         "masking_strategy_override": {"strategy": "hash"}}
 
@@ -197,7 +207,8 @@ def test_a_processor_becomes_a_third_party_system() -> None:
     assert mailer["system_type"] == "Third Party"
     assert mailer["legal_name"] == "Mailer Inc."
     assert mailer["description"] == "Sends our order emails."
-    assert mailer["responsibility"] == ["Processor"]
+    # `responsibility` is the organization's role for a system's data, not the recipient's.
+    assert "responsibility" not in mailer
     assert mailer["does_international_transfers"] is True
     assert mailer["legal_basis_for_transfers"] == ["SCCs"]
     assert mailer["dpa_location"] == "https://mailer.test/dpa"
@@ -249,6 +260,9 @@ def test_what_fides_cannot_hold_is_listed_not_dropped() -> None:
     assert "organization.legal_name" in gaps
     # What maps is not listed.
     assert not any(where.startswith("purposes.service.legal_basis") for where in gaps)
+    report = render_not_exported(not_exported(manifest()))
+    assert report.startswith(f"{len(gaps)} things not exported")
+    assert "  datastores.shop.tables.orders.legal_holds.tax: Fides has no legal holds" in report
 
 
 def test_write_fides_writes_every_file(tmp_path: Path) -> None:
@@ -269,3 +283,142 @@ def test_write_fides_onto_a_file_is_refused_and_writes_nothing(tmp_path: Path) -
         write_fides(manifest(), out)
     assert out.read_text() == "not a folder"
     assert sorted(tmp_path.iterdir()) == [out]
+
+
+# ---------------------------------------------------------------------------- round trips
+
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "fides-sample"
+SAMPLE_FILES = [SAMPLE / name for name in (
+    "postgres_example_test_dataset.yml", "sample_systems.yml", "sample_organization.yml",
+    "sample_policy.yml")] + [Path(__file__).parent / "data" / "erasure_policy.yml"]
+SAMPLE_STORE = "postgres_example_test_dataset"
+OPTIONS = ImportOptions(
+    datastore_urls={SAMPLE_STORE: "postgresql+psycopg://postgres@127.0.0.1/fides_sample"},
+    today=date(2026, 3, 1))
+
+
+def imported(paths: list[Path], options: ImportOptions = OPTIONS) -> Manifest:
+    return check_loads(import_fides(read_fides(paths), options).files())
+
+
+def exported_then_imported(source: Manifest, folder: Path,
+                           options: ImportOptions = OPTIONS) -> Manifest:
+    write_fides(source, folder)
+    return imported([folder], options)
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason="the Fides sample is not here")
+def test_the_fides_sample_round_trips_import_export_import(tmp_path: Path) -> None:
+    first = imported(SAMPLE_FILES)
+    # The import carried real content, so the comparison below means something.
+    customer = first.datastores[SAMPLE_STORE].tables["customer"]
+    assert customer.fields["email"].identity == "email"
+    assert customer.references[0].direction.value == "to"
+    assert len(first.purposes) == 6 and first.promises.never_use
+
+    again = exported_then_imported(first, tmp_path / "fides")
+
+    assert again.model_dump(mode="json") == first.model_dump(mode="json")
+    assert again == first
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason="the Fides sample is not here")
+def test_a_second_export_writes_the_same_fides_files(tmp_path: Path) -> None:
+    first = imported(SAMPLE_FILES)
+    files = export_fides(first)
+
+    assert export_fides(exported_then_imported(first, tmp_path / "fides")) == files
+
+
+def test_the_demo_manifest_round_trips_as_far_as_fides_maps(tmp_path: Path) -> None:
+    demo = load_manifest(DEMO_MANIFEST)
+    options = ImportOptions(datastore_urls={"app": demo.datastores["app"].url},
+                            today=date(2026, 3, 1))
+
+    again = exported_then_imported(demo, tmp_path / "fides", options)
+
+    # Datastores: every declared field keeps its categories, identity, erasure and
+    # description (not what restriction and objection set); every table its subjects,
+    # erasure and references (less their descriptions).
+    before, after = demo.datastores["app"], again.datastores["app"]
+    assert (after.name, after.description, after.url, after.location) == (
+        before.name, before.description, before.url, before.location)
+    assert set(after.tables) == set(before.tables)
+    for name, table in before.tables.items():
+        other = after.tables[name]
+        assert (other.description, other.data_subjects, other.erasure) == (
+            table.description, table.data_subjects, table.erasure), name
+        assert {c: f for c, f in other.fields.items() if c in table.fields} == {
+            c: f.model_copy(update={"on_restriction": None, "on_objection": None})
+            for c, f in table.fields.items()}
+        assert other.references == [r.model_copy(update={"description": None})
+                                    for r in table.references]
+    # Purposes: what a privacy declaration says.
+    carried = ("name", "description", "data_use", "legal_basis", "special_category_condition",
+               "data_categories", "data_subjects", "retention")
+    assert set(again.purposes) == set(demo.purposes)
+    for key, purpose in demo.purposes.items():
+        assert {n: getattr(again.purposes[key], n) for n in carried} == {
+            n: getattr(purpose, n) for n in carried}, key
+    # The custom taxonomy keys (the importer lists them by key).
+    for section in ("data_categories", "data_uses", "data_subjects"):
+        assert sorted(getattr(again.taxonomy, section), key=lambda e: e.key) == sorted(
+            getattr(demo.taxonomy, section), key=lambda e: e.key)
+    assert again.promises.never_use == demo.promises.never_use
+    organization = again.organization
+    assert (organization.name, organization.address, organization.country, organization.dpo) \
+        == (demo.organization.name, demo.organization.address, demo.organization.country,
+            demo.organization.dpo)
+    assert (organization.contact.name, organization.contact.email) == (
+        demo.organization.contact.name, demo.organization.contact.email)
+    assert organization.role == demo.organization.role  # `both`, from the systems
+    # What does not map, and the export report says so.
+    gaps = {g.where for g in not_exported(demo)}
+    assert again.processors == {} and "processors.ovhcloud.country" in gaps
+    assert not again.datastores["app"].tables["invoices"].legal_holds
+    assert "datastores.app.tables.invoices.legal_holds.tax_records" in gaps
+    assert again.retention == {} and "retention" in gaps
+    assert again.cookies == [] and "cookies" in gaps
+
+
+def test_privet_export_fides_writes_the_files_from_the_workspace(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    (workspace / "privacy").mkdir(parents=True)
+    (workspace / "privacy" / "manifest.yaml").write_text(
+        yaml.safe_dump(json_ready(BASE)), encoding="utf-8")
+    out = tmp_path / "fides"
+
+    result = CliRunner().invoke(app, ["export", "fides", "--dir", str(workspace),
+                                      "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out / 'datasets.yml'}" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["datasets.yml", "organization.yml",
+                                                     "policies.yml", "systems.yml"]
+    # and it says what Fides has no place for
+    assert "things not exported (Fides has no place for them)" in result.output
+    assert "datastores.shop.tables.orders.legal_holds.tax: Fides has no legal holds" in (
+        result.output)
+
+
+def test_privet_export_fides_onto_a_file_fails_cleanly(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    (workspace / "privacy").mkdir(parents=True)
+    (workspace / "privacy" / "manifest.yaml").write_text(
+        yaml.safe_dump(json_ready(BASE)), encoding="utf-8")
+    out = tmp_path / "fides.yml"
+    out.write_text("keep me")
+
+    result = CliRunner().invoke(app, ["export", "fides", "--dir", str(workspace),
+                                      "--out", str(out)])
+
+    assert result.exit_code == 1
+    assert "is a file, not a folder" in result.output
+    assert "Traceback" not in result.output
+    assert out.read_text() == "keep me"
+
+
+def json_ready(data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = Manifest.model_validate(data).model_dump(
+        mode="json", by_alias=True, exclude_defaults=True)
+    return result

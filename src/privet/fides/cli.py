@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from privet.fides.exporter import not_exported, render_not_exported, write_fides
 from privet.kit.cli import WorkspaceDir, console, reports_errors
 from privet.kit.workspace import Workspace
 
@@ -23,12 +24,13 @@ def export_fides(
         "--out", help="Folder the Fides YAML files are written to.")] = Path("fides"),
     dir: WorkspaceDir = None,
 ) -> None:
-    """Write Fides datasets and systems (and organization, policies) from the manifest."""
-    from privet.fides.exporter import write_fides
-
+    """Write Fides datasets and systems (and organization, policies) from the manifest;
+    say what Fides has no place for."""
     manifest = Workspace.find(dir).load_manifest()
     for path in write_fides(manifest, out):
         console.print(f"wrote {path}", highlight=False)
+    console.print(render_not_exported(not_exported(manifest)), end="", markup=False,
+                  highlight=False)
 
 
 def _urls(values: list[str] | None) -> dict[str, str]:

@@ -99,13 +99,9 @@ FIELD_MASKING: dict[FieldErasureStrategy, str] = {
 """Privet's field erasure strategies and the Fides masking strategies that do the same
 (``keep`` is Fides's ``read_only``)."""
 
-PROCESSOR_RESPONSIBILITY: dict[ProcessorRole, str] = {
-    ProcessorRole.subprocessor: "Processor",
-    ProcessorRole.third_party_controller: "Controller",
-    ProcessorRole.joint_controller: "Controller",
-    ProcessorRole.public_authority: "Controller",
-}
-"""A recipient's GDPR role, as fideslang's ``responsibility`` of its system."""
+IDENTITY_TYPES = {"phone": "phone_number"}
+"""Privet identity types Fides names otherwise (its built-in ``phone_number``); the others
+keep their name (``email``, or a custom identity such as ``username``)."""
 
 
 class FidesExportError(PrivetError):
@@ -143,6 +139,17 @@ def export_fides(manifest: Manifest) -> dict[str, str]:
 def not_exported(manifest: Manifest) -> list[NotExported]:
     """What the manifest says that Fides resources cannot hold."""
     return build_fides_export(manifest).not_exported
+
+
+def render_not_exported(gaps: list[NotExported]) -> str:
+    """The "not exported" report, as the CLI prints it."""
+    if not gaps:
+        return "everything was exported\n"
+    count = len(gaps)
+    lines = [f"{count} thing{'s' if count != 1 else ''} not exported (Fides has no place "
+             "for them):"]
+    lines.extend(f"  {gap}" for gap in gaps)
+    return "\n".join(lines) + "\n"
 
 
 def write_fides(manifest: Manifest, out: Path) -> list[Path]:
@@ -265,7 +272,8 @@ def _field(column: str, data_field: DataField, references: list[dict[str, Any]],
     _put(result, "description", data_field.description)
     _put(result, "data_categories", list(data_field.categories))
     meta: dict[str, Any] = {}
-    _put(meta, "identity", data_field.identity)
+    if data_field.identity is not None:
+        meta["identity"] = IDENTITY_TYPES.get(data_field.identity, data_field.identity)
     _put(meta, "references", references)
     erasure = data_field.erasure
     if erasure is not None:
@@ -321,9 +329,10 @@ def _purpose_system(manifest: Manifest, key: str, purpose: Purpose,
     system: dict[str, Any] = {"fides_key": key, "name": purpose.name}
     _put(system, "description", purpose.description)
     system["system_type"] = PURPOSE_SYSTEM_TYPE
-    # The organization's role for this processing: as a processor for its customers, or
-    # as the controller.
-    system["responsibility"] = ["Processor" if purpose.on_behalf_of_customers else "Controller"]
+    # Fides's `responsibility` is the organization's role for the system's data: a
+    # processor for what it does on its customers' behalf, else what the organization is.
+    processor = purpose.on_behalf_of_customers or manifest.organization.role is Role.processor
+    system["responsibility"] = ["Processor" if processor else "Controller"]
     if recipients:
         system["egress"] = [
             {"fides_key": k, "type": "system", **_some("data_categories", p.data_categories)}
@@ -362,7 +371,6 @@ def _processor_system(manifest: Manifest, key: str, gaps: list[NotExported]) -> 
         "description": processor.service,
         "system_type": THIRD_PARTY_SYSTEM_TYPE,
         "legal_name": processor.name,
-        "responsibility": [PROCESSOR_RESPONSIBILITY[processor.role]],
     }
     if processor.role is ProcessorRole.joint_controller:
         system["joint_controller_info"] = manifest.organization.legal_name or \
@@ -381,9 +389,11 @@ def _processor_system(manifest: Manifest, key: str, gaps: list[NotExported]) -> 
         gaps.append(NotExported(f"{where}.transfer", "Fides names the kind of mechanism "
                                 "only (DPF as `Adequacy Decision`; no SCC module, no "
                                 "derogation ground)"))
-    if processor.role is ProcessorRole.public_authority:
-        gaps.append(NotExported(f"{where}.role", "Fides has no public-authority recipient; "
-                                "exported as a controller"))
+    if processor.role is not ProcessorRole.subprocessor:
+        # A system's `responsibility` is the organization's role, not the recipient's.
+        gaps.append(NotExported(f"{where}.role", "a Fides system does not say whether a "
+                                "recipient is a processor or a controller (a joint "
+                                "controller is named in `joint_controller_info`)"))
     return system
 
 
@@ -421,9 +431,14 @@ def _organization(manifest: Manifest, gaps: list[NotExported]) -> dict[str, Any]
     for name in ("response_deadline", "extension_limit"):
         gaps.append(NotExported(f"organization.{name}", "Fides sets request deadlines in "
                                 "its privacy center configuration"))
-    if org.role is not Role.controller:
-        gaps.append(NotExported("organization.role", "carried by each system's "
-                                "`responsibility` only"))
+    titles = {purpose.on_behalf_of_customers or org.role is Role.processor
+              for purpose in manifest.purposes.values()}
+    carried = {frozenset({False}): Role.controller, frozenset({True}): Role.processor,
+               frozenset({False, True}): Role.both}.get(frozenset(titles))
+    if carried is not org.role:
+        gaps.append(NotExported("organization.role", "Fides says it only through each "
+                                "system's `responsibility`, which the purposes do not make "
+                                f"`{org.role.value}`"))
     return result
 
 

@@ -62,6 +62,10 @@ MANIFEST_FILES = ("organization.yaml", "taxonomy.yaml", "purposes.yaml", "promis
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
+_TAXONOMY_SECTIONS = {"data_category": "data_categories", "data_use": "data_uses",
+                      "data_subject": "data_subjects"}
+"""Where a company's own taxonomy keys of each kind go in the manifest."""
+
 
 class FidesImportError(PrivetError):
     """The Fides files cannot be turned into a manifest as given."""
@@ -181,7 +185,7 @@ class _Importer:
         datastores = self.datastores(organization["country"])
         self.apply_erasure_policy(datastores)
         self.unknown_taxonomy(purposes, promises, datastores)
-        taxonomy = {kind + "s": [{"key": k, **v} for k, v in sorted(terms.items())]
+        taxonomy = {_TAXONOMY_SECTIONS[kind]: [{"key": k, **v} for k, v in sorted(terms.items())]
                     for kind, terms in self.custom.items() if terms}
         sections: dict[str, dict[str, Any]] = {
             "organization.yaml": {"version": 1, "organization": organization,
