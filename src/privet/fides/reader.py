@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from privet.manifest.diagnostics import Diagnostic, ManifestError, Severity
-from privet.manifest.source import Location, PathKey
+from privet.manifest.source import Location, PathKey, display_path
 
 RULE = "fides"
 
@@ -224,7 +224,7 @@ def read_fides(paths: Iterable[Path], *, root: Path | None = None) -> list[Fides
         problems.append(Diagnostic(RULE, Severity.error, "no Fides YAML file was given",
                                    hint="name .yml files or folders holding them"))
     for path in files:
-        shown = _display(path, root)
+        shown = display_path(path, root)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -238,12 +238,3 @@ def read_fides(paths: Iterable[Path], *, root: Path | None = None) -> list[Fides
     if errors:
         raise ManifestError(errors)
     return documents
-
-
-def _display(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return str(path.resolve().relative_to(root.resolve()))
-        except ValueError:
-            pass
-    return str(path)

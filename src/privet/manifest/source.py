@@ -233,7 +233,7 @@ def read_manifest_sources(
     merged: _Located | None = None
     source = SourceMap()
     for path in files:
-        shown = _display(path, root)
+        shown = display_path(path, root)
         source.files.append(shown)
         try:
             text = path.read_text(encoding="utf-8")
@@ -258,7 +258,8 @@ def read_manifest_sources(
     return data, source, errors
 
 
-def _display(path: Path, root: Path | None) -> str:
+def display_path(path: Path, root: Path | None) -> str:
+    """``path`` relative to ``root`` where it lies inside it, as messages show it."""
     if root is not None:
         try:
             return str(path.resolve().relative_to(root.resolve()))
