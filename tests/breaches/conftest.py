@@ -65,6 +65,9 @@ class Register:
         return ConnectedDatastores.open(self.manifest, self.workspace.root, timeout=5,
                                         write=False)
 
+    def finder(self) -> service.PeopleFinder:
+        return service.PeopleFinder(self.manifest, self.workspace.root, 5)
+
     def counts(self) -> dict[str, int]:
         """Rows of each table a refused action must leave as they were."""
         with self.sessions() as session:

@@ -4,11 +4,14 @@ recorded."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from conftest import Register
+from privet.breaches.views import BreachOut
 from privet.cli import app
 from privet.kit.workspace import Workspace
 
@@ -71,3 +74,24 @@ def test_a_wrong_fact_is_an_error_at_its_field(demo_workspace: Workspace,
     assert code == 1
     assert "systems[0]: `app.payroll`: datastore `app` declares no table `payroll`" in out
     assert register.counts()["Breach"] == 0
+
+
+def test_content_that_is_not_utf8_is_an_error(demo_workspace: Workspace, register: Register,
+                                              tmp_path: Path) -> None:
+    reference = register.record()
+    latin1 = tmp_path / "notice.txt"
+    latin1.write_bytes("Déclaration à la CNIL".encode("latin-1"))
+    code, out = privet(demo_workspace, "breaches", "notify", reference, "--content", str(latin1))
+    assert code == 1
+    assert "content: notice.txt is not UTF-8 text" in out
+    assert "Traceback" not in out and "UnicodeDecodeError" not in out
+    assert register.counts()["BreachNotification"] == 0
+
+
+def test_show_as_json_is_the_apis_breach(demo_workspace: Workspace, register: Register) -> None:
+    reference = register.record()
+    code, out = privet(demo_workspace, "breaches", "show", reference, "--format", "json")
+    assert code == 0, out
+    shown = json.loads(out)
+    assert set(shown) == set(BreachOut.model_fields)
+    assert shown["clock"]["state"] == "on_time" and shown["drafts"]["authority_phase"] == "initial"

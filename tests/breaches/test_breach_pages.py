@@ -111,7 +111,11 @@ def test_an_officer_records_a_breach_and_tells_the_people(admin: TestClient,
     assert "Recorded. The clock runs from the discovery." in shown
     assert re.search(r'id="clock"[^>]*data-state="on_time">(68|69) h \d\d min left', shown)
     assert "To: CNIL" in shown and "about 150 people" in shown
-    found = re.search(r'id="people-count">([\d,]+) email addresses', shown)
+    # The tables involved are searched only when asked: the page shows a link instead.
+    assert 'id="people-count"' not in shown
+    assert 'id="count-people" href="?people=count#people-found"' in shown
+    counted = admin.get(f"/admin/breaches/{reference}?people=count").text
+    found = re.search(r'id="people-count">([\d,]+) email addresses', counted)
     assert found is not None
     people = int(found.group(1).replace(",", ""))
     assert people > 0
@@ -125,6 +129,7 @@ def test_an_officer_records_a_breach_and_tells_the_people(admin: TestClient,
     after = admin.get(answer.headers["location"]).text
     assert "a message to each person found is queued" in after
     assert f"{people:,} messages queued" in after
+    assert '<option value="public"' in after  # a public communication is recorded here too
 
     late = admin.post(f"/admin/breaches/{reference}/notify", data={
         "phase": "follow_up", "csrf_token": token(after, f"/admin/breaches/{reference}/notify")})
@@ -159,6 +164,8 @@ def test_a_breach_recorded_in_the_browser_shows_its_clock(live_server: LiveServe
     expect(clock).to_have_attribute("data-state", "due_soon")
     expect(clock).to_have_text(re.compile(r"^1[12] h \d\d min left$"))
     expect(page.locator("#authority-draft")).to_contain_text("A backup of the contacts table")
+    expect(page.locator("#people-count")).to_have_count(0)
+    page.get_by_role("link", name="Count the people affected").click()
     expect(page.locator("#people-count")).to_contain_text("email addresses")
 
     page.get_by_role("navigation", name="Admin").get_by_role("link", name="Breaches").click()

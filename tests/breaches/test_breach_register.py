@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -15,9 +15,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from conftest import NOW, Register, facts
-from privet.breaches import service
-from privet.breaches.people import find_affected_people
-from privet.breaches.schemas import ClosingFacts, DecisionFacts, NotificationFacts
+from privet.breaches import repository, service
+from privet.breaches.people import AffectedPeople, find_affected_people
+from privet.breaches.schemas import (
+    BreachChanges,
+    BreachFacts,
+    ClosingFacts,
+    DecisionFacts,
+    NotificationFacts,
+)
 from privet.kit.db import session_scope
 from privet.kit.workspace import Workspace
 from privet.models.breaches import BreachDecision, RecordIsFinal
@@ -29,15 +35,11 @@ HOUR = timedelta(hours=1)
 
 def decide(register: Register, reference: str, *, with_datastores: bool = False,
            now: object = NOW, **values: object) -> service.DecisionOutcome:
-    opened = register.datastores() if with_datastores else None
-    try:
-        with session_scope(register.sessions) as session:
-            return service.decide(session, register.manifest, reference,
-                                  DecisionFacts.model_validate(values), secret=register.secret,
-                                  actor="cli", now=now, datastores=opened)  # type: ignore[arg-type]
-    finally:
-        if opened is not None:
-            opened.close()
+    with session_scope(register.sessions) as session:
+        return service.decide(session, register.manifest, reference,
+                              DecisionFacts.model_validate(values), secret=register.secret,
+                              actor="cli", now=now,  # type: ignore[arg-type]
+                              finder=register.finder() if with_datastores else None)
 
 
 def notify(register: Register, reference: str, *, now: object = NOW,
@@ -136,7 +138,11 @@ def test_negative_numbers_are_refused_before_the_service(register: Register) -> 
     with pytest.raises(ValidationError) as refused:
         facts(people_affected=-1)
     assert refused.value.errors()[0]["loc"] == ("people_affected",)
-    assert register.counts()["Breach"] == 0
+    before = register.counts()
+    with pytest.raises(service.BreachInvalid) as invalid:
+        service.checked(BreachFacts, {**facts().model_dump(), "people_affected": -1})
+    assert list(invalid.value.problems) == ["people_affected"]
+    assert register.counts() == before
 
 
 # ---------------------------------------------------------------------------- decisions
@@ -338,3 +344,115 @@ def test_the_people_are_the_same_on_postgresql(register: Register, demo_workspac
         assert opened.engines["app"].dialect.name == "postgresql"
         found = find_affected_people(opened, ["app.support_tickets", "app.ticket_messages"])
     assert {e.lower() for e in found.emails} == emails_with_tickets(demo_workspace)
+
+
+# ---------------------------------------------------------------------------- review fixes
+
+
+def update(register: Register, reference: str, **changes: object) -> None:
+    with session_scope(register.sessions) as session:
+        service.update_breach(session, register.manifest, reference,
+                              BreachChanges.model_validate(changes), secret=register.secret,
+                              actor="cli", now=NOW)
+
+
+def close(register: Register, reference: str) -> None:
+    with session_scope(register.sessions) as session:
+        service.close_breach(session, reference, ClosingFacts(note="done"),
+                             secret=register.secret, actor="cli", now=NOW)
+
+
+def test_raising_the_risk_lifts_the_decisions_it_rules_out(register: Register) -> None:
+    reference = register.record(risk="none")
+    decide(register, reference, question="authority", notify=False, reason="encrypted")
+    decide(register, reference, question="people", notify=False, reason="no risk")
+    assert clock(register, reference, NOW).state is service.ClockState.not_notifying
+
+    update(register, reference, risk="high")
+    assert register.audit(reference)[-1].details["decisions_lapsed"] == [1, 2]
+    running = clock(register, reference, NOW)
+    assert (running.state, running.summary) == (service.ClockState.on_time, "62 h 00 min left")
+    before = register.counts()
+    with pytest.raises(service.BreachError) as refused:
+        close(register, reference)
+    assert "the decision not to notify no longer holds" in refused.value.message
+    assert "the decision not to tell them no longer holds" in refused.value.message
+    assert register.counts() == before
+
+    notify(register, reference)  # no longer refused by the lapsed decision
+    decide(register, reference, question="people", notify=False, reason="encrypted at rest",
+           exception="encrypted")
+    close(register, reference)
+
+
+def test_disproportionate_effort_needs_a_public_communication(register: Register) -> None:
+    reference = register.record()  # a high risk
+    notify(register, reference)
+    decide(register, reference, question="people", notify=False, reason="800,000 people",
+           exception="disproportionate_effort")
+    with pytest.raises(service.BreachError, match=r"the public: Art\. 34\(3\)\(c\)"):
+        close(register, reference)
+    notify(register, reference, audience="public", content="Our statement on the website.")
+    close(register, reference)
+
+
+class NoEmails:
+    """A finder whose tables hold phones and cookie ids, but no email address."""
+
+    def find(self, systems: object) -> AffectedPeople:
+        return AffectedPeople(identities={"phone": {"+33 6 1", "+33 6 2"}, "cookie_id": {"c"}},
+                              tables=["app.support_tickets"])
+
+
+def test_nobody_to_write_to_records_nothing(register: Register) -> None:
+    reference = register.record()
+    before = register.counts()
+    with pytest.raises(service.BreachError) as refused, \
+            session_scope(register.sessions) as session:
+        service.decide(session, register.manifest, reference,
+                       DecisionFacts(question="people", notify=True, reason="high risk"),
+                       secret=register.secret, actor="cli", now=NOW,
+                       finder=NoEmails())  # type: ignore[arg-type]
+    assert "has an email address (found: cookie id 1, phone 2)" in refused.value.message
+    assert "public communication" in (refused.value.hint or "")
+    assert register.counts() == before
+    with register.sessions() as session:
+        assert service.get_breach(session, reference).status == "open"
+
+
+def test_a_reference_taken_meanwhile_is_skipped(register: Register,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    first = register.record()
+    real = repository.last_number
+    stale = iter([0])  # as if read before the first recording was committed
+
+    def last_number(session: object, prefix: str) -> int:
+        return next(stale, None) or real(session, prefix)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repository, "last_number", last_number)
+    second = register.record()
+    assert (first[-4:], second[-4:]) == ("0001", "0002")
+    assert register.counts()["Breach"] == 2
+
+
+def test_references_count_past_9999(register: Register) -> None:
+    with session_scope(register.sessions) as session:
+        for number in ("0009", "9999", "10000"):
+            service.record_breach(session, register.manifest, facts(), secret=register.secret,
+                                  actor="cli", now=NOW).reference = f"BR-{NOW:%Y}-{number}"
+    assert register.record().endswith("-10001")
+
+
+def test_a_discovery_with_an_offset_is_counted_in_utc(register: Register) -> None:
+    paris = timezone(timedelta(hours=2))
+    discovered = (NOW - 10 * HOUR).replace(tzinfo=UTC).astimezone(paris)
+    assert discovered.utcoffset() == 2 * HOUR
+    reference = register.record(discovered_at=discovered.isoformat(), occurred_at=None)
+    state = clock(register, reference, NOW)
+    assert state.discovered_at == NOW - 10 * HOUR  # stored in UTC, without a zone
+    assert state.deadline == NOW + 62 * HOUR
+    assert state.summary == "62 h 00 min left"
+    with register.sessions() as session:
+        draft = service.drafts(service.get_breach(session, reference), register.manifest,
+                               now=NOW).authority
+    assert f"{NOW - 10 * HOUR:%Y-%m-%d %H:%M}" in draft

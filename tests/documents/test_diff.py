@@ -112,7 +112,7 @@ CASES = [
          _append("purposes.newsletter.data_categories", "user.contact.phone_number"),
          ChangeKind.purpose_data_categories, "newsletter", True,
          "now also data: User Contact Phone Number (user.contact.phone_number)",
-         "désormais aussi les données : User Contact Phone Number (user.contact.phone_number)"),
+         "désormais aussi les données : Numéro de téléphone (user.contact.phone_number)"),
     Case("a purpose's data category dropped",
          _set("purposes.newsletter.data_categories", ["user.contact.email"]),
          ChangeKind.purpose_data_categories, "newsletter", False, "no longer:", "plus :"),
@@ -129,16 +129,20 @@ CASES = [
     Case("new processor", _set("processors.acme", ACME), ChangeKind.processor_added, "acme",
          True, "New recipient: Acme Analytics Inc. (product analytics), country: United "
          "States (US), receiving IP Address (user.device.ip_address), under the EU-US Data "
-         "Privacy Framework.", "Nouveau destinataire : Acme Analytics Inc."),
+         "Privacy Framework.",
+         "Nouveau destinataire : Acme Analytics Inc. (product analytics), pays : États-Unis "
+         "(US), recevant Adresse IP (user.device.ip_address), encadré par le Data Privacy "
+         "Framework UE-États-Unis."),
     Case("processor removed", _delete("processors.acuity"), ChangeKind.processor_removed,
          "acuity", False, "no longer receives personal data", "ne reçoit plus de données"),
     Case("processor moves outside the EEA", _set("processors.stripe.country", "US"),
          ChangeKind.processor_country, "stripe", True,
          "now processes data in United States (US) (was Ireland (IE))",
-         "traite désormais les données en United States (US)"),
+         "traite désormais les données en États-Unis (US) (auparavant Irlande (IE))"),
     Case("processor moves within the EEA", _set("processors.stripe.country", "DE"),
          ChangeKind.processor_country, "stripe", False,
-         "now processes data in Germany (DE) (was Ireland (IE))", "(auparavant Ireland (IE))"),
+         "now processes data in Germany (DE) (was Ireland (IE))",
+         "en Allemagne (DE) (auparavant Irlande (IE))"),
     Case("transfer mechanism", _set("processors.fullstory.transfer",
                                     {"mechanism": "scc", "scc_module": 2}),
          ChangeKind.processor_transfer, "fullstory", True,

@@ -291,6 +291,22 @@ def test_a_processor_without_declared_processing_is_marked(tmp_path: Path) -> No
         NOT_DECLARED + "customers"
 
 
+def test_manifest_text_cannot_run_as_a_spreadsheet_formula(tmp_path: Path) -> None:
+    data = yaml.safe_load(yaml.safe_dump(GAPPY))
+    data["purposes"]["orders"]["name"] = '=HYPERLINK("https://evil.example","Click")'
+    data["purposes"]["helpdesk"]["name"] = "@SUM(1+1)"
+    record = controller_record(Workspace.find(workspace_with(tmp_path, data)).load_manifest())
+    names = [row["Processing activity"] for row in csv_rows(record_csv(record))]
+    assert sorted(names) == ["'=HYPERLINK(\"https://evil.example\",\"Click\")", "'@SUM(1+1)"]
+    path = tmp_path / "record.xlsx"
+    write_record_xlsx([record], path)
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    cells = [sheet.cell(row=r, column=1) for r in (2, 3)]
+    assert [c.data_type for c in cells] == ["s", "s"]  # text, not a formula
+    assert [c.value for c in cells] == names
+
+
 # ---------------------------------------------------------------- the command
 
 

@@ -18,6 +18,8 @@ import yaml
 
 from privet.demo import workspace as demo_workspace_module
 from privet.documents import texts
+from privet.documents.diff import ChangeKind, diff_manifests
+from privet.documents.record import controller_record
 from privet.documents.render import (
     TEMPLATES_DIR,
     DocumentError,
@@ -369,6 +371,23 @@ def test_no_transfer_outside_the_eea_no_transfer_section(tmp_path: Path) -> None
     assert "Transfers outside" not in render_document(manifest, "privacy-policy.md", "en")
 
 
+def test_under_the_uk_gdpr_alone_the_uk_is_no_transfer(tmp_path: Path) -> None:
+    """The policy, the change notices and the Art. 30 record agree on what "outside" is:
+    for a company under the UK GDPR only, a processor in the UK needs no mechanism."""
+    data = yaml.safe_load(yaml.safe_dump(THINGTRAX))
+    data["organization"]["jurisdictions"] = ["uk_gdpr"]
+    before = manifest_of(tmp_path / "before", data)
+    for key in ("google_analytics", "auth0", "hubspot"):
+        data["processors"][key]["country"] = "GB"
+        del data["processors"][key]["transfer"]
+    manifest = manifest_of(tmp_path / "after", data)
+    assert 'id="transfers"' not in render_document(manifest, "privacy-policy.html", "en")
+    moved = [c for c in diff_manifests(before, manifest).changes
+             if c.what is ChangeKind.processor_country]
+    assert moved and not any(c.material for c in moved)
+    assert all(not a.transfers for a in controller_record(manifest).activities)
+
+
 def test_automated_decisions_only_when_declared(tmp_path: Path) -> None:
     plain = render_document(manifest_of(tmp_path / "a", THINGTRAX), "privacy-policy.html", "en")
     assert 'id="automated-decisions"' not in plain
@@ -454,6 +473,32 @@ def test_values_from_the_manifest_cannot_inject_markup(tmp_path: Path) -> None:
     policy = render_document(manifest_of(tmp_path, data), "privacy-policy.html", "en")
     assert "<script>" not in policy
     assert "News &lt;script&gt;alert(1)&lt;/script&gt;" in policy
+
+
+def with_website(manifest: Manifest, url: str) -> Manifest:
+    """``manifest`` whose website is ``url``, past the schema's check (as a company's own
+    template or a later field might hand ``link()`` any text)."""
+    organization = manifest.organization.model_copy(update={"website": url})
+    return manifest.model_copy(update={"organization": organization})
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)",
+                                 "java\tscript:alert(1)", "data:text/html,<b>x</b>"])
+def test_a_link_is_never_a_script(tmp_path: Path, url: str) -> None:
+    manifest = with_website(manifest_of(tmp_path, THINGTRAX), url)
+    for name in ("privacy-policy.html", "privacy-policy.md"):
+        with pytest.raises(DocumentError, match="refusing to print a link"):
+            render_document(manifest, name, "en")
+
+
+def test_a_link_cannot_break_out_of_its_markup(tmp_path: Path) -> None:
+    url = "https://thingtrax.example/a> <img src=x onerror=alert(1)>"
+    manifest = with_website(manifest_of(tmp_path, THINGTRAX), url)
+    encoded = "https://thingtrax.example/a%3E%20%3Cimg%20src=x%20onerror=alert(1)%3E"
+    markdown = render_document(manifest, "privacy-policy.md", "en")
+    assert f"<{encoded}>" in markdown and "<img" not in markdown
+    html = render_document(manifest, "privacy-policy.html", "en")
+    assert f'href="{encoded}"' in html and "<img" not in html
 
 
 # ---------------------------------------------------------------------------- languages

@@ -16,18 +16,16 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from privet.auth.service import AuthorizationError, Principal, require_role
 from privet.breaches import service
-from privet.breaches.people import AffectedPeople, find_affected_people
+from privet.breaches.people import AffectedPeople
 from privet.breaches.schemas import (
     BreachFacts,
     ClosingFacts,
     DecisionFacts,
     NotificationFacts,
-    problems_of,
 )
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import Manifest
@@ -39,7 +37,6 @@ from privet.models.breaches import (
     PeopleException,
     RiskLevel,
 )
-from privet.requests.engine import ConnectedDatastores
 from privet.web.csrf import CsrfChecked
 from privet.web.deps import CurrentManifest, DbSession, Now, WorkspaceSecret, web_context
 from privet.web.pages import render
@@ -67,13 +64,6 @@ def _may_act(principal: Principal) -> bool:
     except AuthorizationError:
         return False
     return True
-
-
-def _checked(model: type[BaseModel], values: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate({k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        raise service.BreachInvalid(problems_of(exc)) from None
 
 
 def _by_field(problems: dict[str, str]) -> dict[str, str]:
@@ -144,7 +134,7 @@ def record(request: Request, principal: Officer, session: DbSession, _: CsrfChec
         "consequences": consequences, "measures": measures, "advice": advice or None,
         "risk": risk or None, "contact_point": contact_point or None}
     try:
-        facts = _checked(BreachFacts, values)
+        facts = service.checked(BreachFacts, values)
         breach = service.record_breach(session, manifest, facts, secret=secret,
                                        actor=actor_of(principal), now=now)
     except service.BreachInvalid as refused:
@@ -161,17 +151,17 @@ def record(request: Request, principal: Officer, session: DbSession, _: CsrfChec
 # ---------------------------------------------------------------------------- one breach
 
 
-def _people(request: Request, manifest: Manifest,
-            systems: list[str]) -> tuple[AffectedPeople | None, str | None]:
-    if not systems:
-        return None, None
+def _finder(request: Request, manifest: Manifest) -> service.PeopleFinder:
     runtime = web_context(request)
-    stores = list(dict.fromkeys(s.partition(".")[0] for s in systems))
+    return service.PeopleFinder(manifest, runtime.workspace.root,
+                                runtime.settings.connect_timeout)
+
+
+def _people(request: Request, session: Session, manifest: Manifest,
+            reference: str) -> tuple[AffectedPeople | None, str | None]:
     try:
-        with ConnectedDatastores.open(manifest, runtime.workspace.root,
-                                      timeout=runtime.settings.connect_timeout, write=False,
-                                      only=stores) as datastores:
-            return find_affected_people(datastores, systems), None
+        return service.affected_people(session, reference,
+                                       finder=_finder(request, manifest)), None
     except PrivetError as exc:
         return None, exc.message
 
@@ -182,8 +172,11 @@ def _breach_page(request: Request, session: Session, *, principal: Principal,
                  form: dict[str, str] | None = None) -> HTMLResponse:
     breach = service.get_breach(session, reference)
     closed = breach.status == "closed"
-    people, people_error = (None, None) if closed else _people(request, manifest,
-                                                               breach.systems)
+    # Searching every table involved is a scan: only when asked (?people=count).
+    counting = (not closed and bool(breach.systems)
+                and request.query_params.get("people") == "count")
+    people, people_error = (_people(request, session, manifest, breach.reference)
+                            if counting else (None, None))
     done = request.query_params.get("done", "")
     return render(
         request, "admin/breach.html", status_code=status_code, principal=principal,
@@ -192,6 +185,7 @@ def _breach_page(request: Request, session: Session, *, principal: Principal,
         people=people, people_error=people_error, may_act=_may_act(principal) and not closed,
         authority_decision=service.in_force(breach, DecisionQuestion.authority),
         people_decision=service.in_force(breach, DecisionQuestion.people),
+        lapsed=service.lapsed(breach),
         exception_words=service.exception_words, exceptions=list(PeopleException),
         phases=list(NotificationPhase), error=error, errors=errors or {}, form=form or {},
         done=_DONE.get(done))
@@ -230,26 +224,16 @@ def decide(reference: str, request: Request, principal: Officer, session: DbSess
            exception: Short = "") -> Response:
     """Record a decision; telling the people queues a message to each of them."""
     form = {"question": question, "notify": notify, "reason": reason, "exception": exception}
-    datastores: ConnectedDatastores | None = None
     try:
-        facts = _checked(DecisionFacts, {
+        facts = service.checked(DecisionFacts, {
             "question": question or None, "notify": {"yes": True, "no": False}.get(notify),
             "reason": reason, "exception": exception or None})
-        if facts.question is DecisionQuestion.people and facts.notify:
-            runtime = web_context(request)
-            stores = [s.partition(".")[0] for s in service.get_breach(session,
-                                                                     reference).systems]
-            datastores = ConnectedDatastores.open(
-                manifest, runtime.workspace.root, timeout=runtime.settings.connect_timeout,
-                write=False, only=stores)
         outcome = service.decide(session, manifest, reference, facts, secret=secret,
-                                 actor=actor_of(principal), now=now, datastores=datastores)
+                                 actor=actor_of(principal), now=now,
+                                 finder=_finder(request, manifest))
     except PrivetError as error:
         return _refused(request, session, error, principal=principal, reference=reference,
                         now=now, manifest=manifest, form=form)
-    finally:
-        if datastores is not None:
-            datastores.close()
     return _done(reference, "told" if outcome.notification is not None else "decided")
 
 
@@ -262,7 +246,7 @@ def notify(reference: str, request: Request, principal: Officer, session: DbSess
     form = {"audience": audience, "phase": phase, "sent_at": sent_at,
             "authority_reference": authority_reference, "delay_reasons": delay_reasons}
     try:
-        facts = _checked(NotificationFacts, {
+        facts = service.checked(NotificationFacts, {
             "audience": audience or None, "phase": phase or None, "sent_at": sent_at or None,
             "authority_reference": authority_reference or None,
             "delay_reasons": delay_reasons or None})
@@ -280,7 +264,7 @@ def close(reference: str, request: Request, principal: Officer, session: DbSessi
           note: Text = "") -> Response:
     """Close the breach."""
     try:
-        service.close_breach(session, reference, _checked(ClosingFacts, {"note": note}),
+        service.close_breach(session, reference, service.checked(ClosingFacts, {"note": note}),
                              secret=secret, actor=actor_of(principal), now=now)
     except PrivetError as error:
         return _refused(request, session, error, principal=principal, reference=reference,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rich.table import Table
 
 from privet.breaches import service
@@ -21,8 +21,8 @@ from privet.breaches.schemas import (
     ClosingFacts,
     DecisionFacts,
     NotificationFacts,
-    problems_of,
 )
+from privet.breaches.views import breach_out
 from privet.kit.cli import WorkspaceDir, console, reports_errors
 from privet.kit.clock import utc_naive
 from privet.kit.db import dispose, session_scope
@@ -30,14 +30,12 @@ from privet.kit.runtime import Runtime
 from privet.kit.workspace import Workspace
 from privet.models.breaches import (
     Audience,
-    Breach,
     BreachNature,
     DecisionQuestion,
     NotificationPhase,
     PeopleException,
     RiskLevel,
 )
-from privet.requests.engine import ConnectedDatastores
 
 breaches_app = typer.Typer(help="Breaches: the register, the 72-hour clock, decisions, "
                                 "notifications and drafts (GDPR Art. 33/34).",
@@ -68,50 +66,12 @@ def _runtime(dir: Path | None) -> Iterator[Runtime]:
         dispose(runtime.sessions)
 
 
-def _facts(model: type[Model], values: dict[str, Any]) -> Model:
-    """``values`` checked as ``model``; each problem named with its field."""
-    try:
-        return model.model_validate({k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        raise service.BreachInvalid(problems_of(exc)) from None
-
-
 def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
 def _moment(value: datetime | None) -> str:
     return "-" if value is None else f"{value:%Y-%m-%d %H:%M}"
-
-
-def breach_json(breach: Breach, clock: service.BreachClock) -> dict[str, Any]:
-    """A breach as JSON: facts, clock, decisions, notifications (what was sent)."""
-    return {
-        "reference": breach.reference, "title": breach.title, "status": breach.status,
-        "risk": breach.risk, "nature": breach.nature, "description": breach.description,
-        "occurred_at": _iso(breach.occurred_at), "discovered_at": _iso(breach.discovered_at),
-        "recorded_at": _iso(breach.recorded_at), "recorded_by": breach.recorded_by,
-        "data_categories": breach.data_categories,
-        "subject_categories": breach.subject_categories, "systems": breach.systems,
-        "people_affected": breach.people_affected, "records_affected": breach.records_affected,
-        "consequences": breach.consequences, "measures": breach.measures,
-        "advice": breach.advice, "contact_point": breach.contact_point,
-        "clock": {"deadline": _iso(clock.deadline), "state": clock.state.value,
-                  "hours_left": round(clock.time_left.total_seconds() / 3600, 2),
-                  "summary": clock.summary},
-        "decisions": [{"question": d.question, "notify": d.notify, "reason": d.reason,
-                       "exception": d.exception, "decided_at": _iso(d.decided_at),
-                       "decided_by": d.decided_by} for d in breach.decisions],
-        "notifications": [{"audience": n.audience, "phase": n.phase,
-                           "sent_at": _iso(n.sent_at), "recorded_by": n.recorded_by,
-                           "authority_reference": n.authority_reference,
-                           "delay_reasons": n.delay_reasons, "recipients": n.recipients}
-                          for n in breach.notifications],
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat(sep=" ", timespec="seconds")
 
 
 @breaches_app.command("record")
@@ -147,7 +107,7 @@ def record_command(
     dir: WorkspaceDir = None,
 ) -> None:
     """Record a breach in the register; prints its reference and clock."""
-    facts = _facts(BreachFacts, {
+    facts = service.checked(BreachFacts, {
         "title": title, "description": description, "discovered_at": discovered,
         "occurred_at": occurred, "data_categories": _split(category),
         "subject_categories": _split(subject), "systems": _split(system),
@@ -172,7 +132,8 @@ def list_command(output: FormatOption = OutputFormat.text, dir: WorkspaceDir = N
         now = utc_naive()
         rows = [(b, service.clock_of(b, now)) for b in service.register(session)]
         if output is OutputFormat.json:
-            _say(json.dumps([breach_json(b, c) for b, c in rows], indent=2))
+            _say(json.dumps([breach_out(b, runtime.manifest, now).model_dump(mode="json")
+                             for b, _ in rows], indent=2))
             return
         if not rows:
             _say("no breach in the register")
@@ -198,9 +159,8 @@ def show_command(reference: Reference, output: FormatOption = OutputFormat.text,
         clock = service.clock_of(breach, now)
         drafts = service.drafts(breach, runtime.manifest, now=now)
         if output is OutputFormat.json:
-            _say(json.dumps({**breach_json(breach, clock), "drafts": {
-                "authority_phase": drafts.authority_phase.value,
-                "authority": drafts.authority, "people": drafts.people}}, indent=2))
+            _say(json.dumps(breach_out(breach, runtime.manifest, now).model_dump(mode="json"),
+                            indent=2))
             return
         _say(f"{breach.reference}: {breach.title} ({breach.status}, risk {breach.risk})")
         _say(f"discovered {_moment(breach.discovered_at)} UTC; notify the authority by "
@@ -239,31 +199,23 @@ def decide_command(
 ) -> None:
     """Record a decision (it supersedes an earlier one on the same question). Deciding to
     tell the people writes to each of them through the outbox."""
-    facts = _facts(DecisionFacts, {"question": question, "notify": notify, "reason": reason,
-                                   "exception": exception})
-    with _runtime(dir) as runtime:
-        datastores = None
-        if question is DecisionQuestion.people and notify:
-            datastores = ConnectedDatastores.open(
-                runtime.manifest, runtime.workspace.root,
-                timeout=runtime.settings.connect_timeout, write=False)
-        try:
-            with session_scope(runtime.sessions) as session:
-                outcome = service.decide(session, runtime.manifest, reference, facts,
-                                         secret=runtime.secret, actor=ACTOR, now=utc_naive(),
-                                         datastores=datastores)
-                _say(f"decision recorded on {reference}")
-                if outcome.notification is not None and outcome.people is not None:
-                    counts = ", ".join(f"{n:,} {kind}" for kind, n in
-                                       outcome.people.counts().items()) or "nobody"
-                    tables = len(outcome.people.tables)
-                    _say(f"found in {tables} table{'' if tables == 1 else 's'}: {counts}")
-                    _say(f"{outcome.notification.recipients:,} messages queued in the outbox"
-                         + (f"; {outcome.skipped} values were not email addresses"
-                            if outcome.skipped else ""))
-        finally:
-            if datastores is not None:
-                datastores.close()
+    facts = service.checked(DecisionFacts, {"question": question, "notify": notify,
+                                            "reason": reason, "exception": exception})
+    with _runtime(dir) as runtime, session_scope(runtime.sessions) as session:
+        finder = service.PeopleFinder(runtime.manifest, runtime.workspace.root,
+                                      runtime.settings.connect_timeout)
+        outcome = service.decide(session, runtime.manifest, reference, facts,
+                                 secret=runtime.secret, actor=ACTOR, now=utc_naive(),
+                                 finder=finder)
+        _say(f"decision recorded on {reference}")
+        if outcome.notification is not None and outcome.people is not None:
+            counts = ", ".join(f"{n:,} {kind}" for kind, n in
+                               outcome.people.counts().items()) or "nobody"
+            tables = len(outcome.people.tables)
+            _say(f"found in {tables} table{'' if tables == 1 else 's'}: {counts}")
+            _say(f"{outcome.notification.recipients:,} messages queued in the outbox"
+                 + (f"; {outcome.skipped} values were not email addresses"
+                    if outcome.skipped else ""))
 
 
 @breaches_app.command("notify")
@@ -286,13 +238,27 @@ def notify_command(
     dir: WorkspaceDir = None,
 ) -> None:
     """Record a notification made to the authority (or to the public)."""
-    facts = _facts(NotificationFacts, {
+    facts = service.checked(NotificationFacts, {
         "audience": audience, "phase": phase, "sent_at": sent_at,
         "authority_reference": authority_reference, "delay_reasons": delay_reasons,
-        "content": content.read_text(encoding="utf-8") if content else None})
+        "content": _read_content(content) if content else None})
     _run(dir, lambda runtime, session: service.notify(
         session, runtime.manifest, reference, facts, secret=runtime.secret, actor=ACTOR,
         now=utc_naive()), f"notification recorded on {reference}")
+
+
+def _read_content(path: Path) -> str:
+    """The text of ``--content``; ``BreachInvalid`` when it is not UTF-8 text."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise service.BreachInvalid(
+            {"content": f"{path.name} is not UTF-8 text (byte {exc.start} cannot be read)"},
+            hint="save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`) and send again; "
+                 "nothing was recorded") from None
+    except OSError as exc:
+        raise service.BreachInvalid(
+            {"content": f"{path.name} cannot be read: {exc.strerror or exc}"}) from None
 
 
 @breaches_app.command("close")
@@ -302,7 +268,7 @@ def close_command(reference: Reference,
                                                     help="How it ended, what was learnt.")],
                   dir: WorkspaceDir = None) -> None:
     """Close the breach (the authority question settled; at high risk, the people's too)."""
-    facts = _facts(ClosingFacts, {"note": note})
+    facts = service.checked(ClosingFacts, {"note": note})
     _run(dir, lambda runtime, session: service.close_breach(
         session, reference, facts, secret=runtime.secret, actor=ACTOR, now=utc_naive()),
         f"{reference} closed")

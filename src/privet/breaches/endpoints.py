@@ -9,7 +9,6 @@ Each route calls one service of ``privet.breaches``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Security
@@ -18,7 +17,6 @@ from pydantic import BaseModel, Field
 
 from privet.auth.service import Principal
 from privet.breaches import service
-from privet.breaches.people import find_affected_people
 from privet.breaches.schemas import (
     BreachChanges,
     BreachFacts,
@@ -26,9 +24,15 @@ from privet.breaches.schemas import (
     DecisionFacts,
     NotificationFacts,
 )
+from privet.breaches.views import (
+    AffectedPeopleOut,
+    BreachOut,
+    BreachSummaryOut,
+    breach_out,
+    summary_out,
+)
+from privet.manifest.schema import Manifest
 from privet.models.accounts import Role
-from privet.models.breaches import Breach
-from privet.requests.engine import ConnectedDatastores
 from privet.web.deps import CurrentManifest, DbSession, Now, WorkspaceSecret, web_context
 from privet.web.security import api_caller
 from privet.workflow.views import actor_of
@@ -73,123 +77,11 @@ _CHANGE: dict[int | str, dict[str, Any]] = {
 }
 
 
-class ClockOut(BaseModel):
-    """Where the breach stands against the 72 hours of Art. 33(1)."""
-
-    deadline: datetime = Field(description="Discovery + 72 hours (UTC).")
-    state: service.ClockState
-    hours_left: float = Field(description="Hours to the deadline; negative: late.")
-    summary: str = Field(description="In words, e.g. `70 h 05 min left`.")
-
-    @classmethod
-    def of(cls, clock: service.BreachClock) -> ClockOut:
-        return cls(deadline=clock.deadline, state=clock.state,
-                   hours_left=round(clock.time_left.total_seconds() / 3600, 2),
-                   summary=clock.summary)
-
-
-class DecisionOut(BaseModel):
-    question: str
-    notify: bool
-    reason: str
-    exception: str | None
-    decided_at: datetime
-    decided_by: str
-
-
-class NotificationOut(BaseModel):
-    audience: str
-    phase: str
-    sent_at: datetime
-    recorded_by: str
-    authority_reference: str | None
-    delay_reasons: str | None
-    recipients: int | None = Field(description="To the people: messages queued.")
-    content: str = Field(description="What was sent.")
-
-
-class DraftsOut(BaseModel):
-    authority_phase: str = Field(description="The phase the authority's draft is for.")
-    authority: str = Field(description="To the supervisory authority (Art. 33(3)).")
-    people: str = Field(description="To each person affected (Art. 34(2)).")
-
-
-class BreachSummaryOut(BaseModel):
-    reference: str
-    title: str
-    status: str
-    risk: str
-    discovered_at: datetime
-    clock: ClockOut
-
-
-class BreachOut(BreachSummaryOut):
-    """A breach: its facts, clock, decisions, notifications and drafts."""
-
-    description: str
-    nature: list[str]
-    occurred_at: datetime | None
-    recorded_at: datetime
-    recorded_by: str
-    data_categories: list[str]
-    subject_categories: list[str]
-    systems: list[str]
-    people_affected: int | None
-    records_affected: int | None
-    consequences: str
-    measures: str
-    advice: str | None
-    contact_point: str | None
-    closed_at: datetime | None
-    closing_note: str | None
-    decisions: list[DecisionOut]
-    notifications: list[NotificationOut]
-    drafts: DraftsOut | None = Field(description="None once closed.")
-
-
-class AffectedPeopleOut(BaseModel):
-    """How many people the tables involved hold, by identity type (never the values)."""
-
-    tables: list[str]
-    identities: dict[str, int]
-
-
-def _summary(breach: Breach, now: datetime) -> BreachSummaryOut:
-    return BreachSummaryOut(reference=breach.reference, title=breach.title,
-                            status=breach.status, risk=breach.risk,
-                            discovered_at=breach.discovered_at,
-                            clock=ClockOut.of(service.clock_of(breach, now)))
-
-
-def _full(breach: Breach, manifest: Any, now: datetime) -> BreachOut:
-    drafts = (None if breach.status == "closed"
-              else service.drafts(breach, manifest, now=now))
-    return BreachOut(
-        **_summary(breach, now).model_dump(), description=breach.description,
-        nature=breach.nature, occurred_at=breach.occurred_at,
-        recorded_at=breach.recorded_at, recorded_by=breach.recorded_by,
-        data_categories=breach.data_categories, subject_categories=breach.subject_categories,
-        systems=breach.systems, people_affected=breach.people_affected,
-        records_affected=breach.records_affected, consequences=breach.consequences,
-        measures=breach.measures, advice=breach.advice, contact_point=breach.contact_point,
-        closed_at=breach.closed_at, closing_note=breach.closing_note,
-        decisions=[DecisionOut(question=d.question, notify=d.notify, reason=d.reason,
-                               exception=d.exception, decided_at=d.decided_at,
-                               decided_by=d.decided_by) for d in breach.decisions],
-        notifications=[NotificationOut(
-            audience=n.audience, phase=n.phase, sent_at=n.sent_at, recorded_by=n.recorded_by,
-            authority_reference=n.authority_reference, delay_reasons=n.delay_reasons,
-            recipients=n.recipients, content=n.content) for n in breach.notifications],
-        drafts=None if drafts is None else DraftsOut(
-            authority_phase=drafts.authority_phase.value, authority=drafts.authority,
-            people=drafts.people))
-
-
 @router.get("", response_model=list[BreachSummaryOut], responses=_AUTH)
 def list_breaches(session: DbSession, _: Reader, now: Now) -> list[BreachSummaryOut]:
     """The register, open breaches first, each with its 72-hour clock. Scope
     `breaches:read`."""
-    return [_summary(b, now) for b in service.register(session)]
+    return [summary_out(b, now) for b in service.register(session)]
 
 
 @router.post("", response_model=BreachOut, status_code=201, responses=_CHANGE)
@@ -199,7 +91,7 @@ def record_breach(payload: BreachFacts, session: DbSession, caller: Writer, now:
     `breaches:write`, role privacy_officer or higher."""
     breach = service.record_breach(session, manifest, payload, secret=secret,
                                    actor=actor_of(caller), now=now)
-    return _full(breach, manifest, now)
+    return breach_out(breach, manifest, now)
 
 
 @router.get("/{reference}", response_model=BreachOut, responses=_ONE)
@@ -207,7 +99,7 @@ def read_breach(reference: str, session: DbSession, _: Reader, now: Now,
                 manifest: CurrentManifest) -> BreachOut:
     """One breach: facts, clock, decisions, notifications and the drafts of its notices.
     Scope `breaches:read`."""
-    return _full(service.get_breach(session, reference), manifest, now)
+    return breach_out(service.get_breach(session, reference), manifest, now)
 
 
 @router.patch("/{reference}", response_model=BreachOut, responses=_CHANGE)
@@ -217,7 +109,7 @@ def update_breach(reference: str, payload: BreachChanges, session: DbSession, ca
     Scope `breaches:write`."""
     breach = service.update_breach(session, manifest, reference, payload, secret=secret,
                                    actor=actor_of(caller), now=now)
-    return _full(breach, manifest, now)
+    return breach_out(breach, manifest, now)
 
 
 @router.get("/{reference}/people", response_model=AffectedPeopleOut, responses=_ONE)
@@ -225,13 +117,8 @@ def count_affected_people(reference: str, request: Request, session: DbSession, 
                           manifest: CurrentManifest) -> AffectedPeopleOut:
     """How many people the datastores and tables involved hold, by identity type, found
     through the identity graph (read-only). Scope `breaches:read`."""
-    breach = service.get_breach(session, reference)
-    runtime = web_context(request)
-    with ConnectedDatastores.open(manifest, runtime.workspace.root,
-                                  timeout=runtime.settings.connect_timeout,
-                                  write=False) as datastores:
-        found = find_affected_people(datastores, breach.systems)
-    return AffectedPeopleOut(tables=found.tables, identities=found.counts())
+    found = service.affected_people(session, reference, finder=_finder(request, manifest))
+    return AffectedPeopleOut.of(found)
 
 
 @router.post("/{reference}/decisions", response_model=BreachOut, responses=_CHANGE)
@@ -241,21 +128,16 @@ def decide(reference: str, payload: DecisionFacts, request: Request, session: Db
     """Record a decision: notify the authority or not, tell the people or not, and why. It
     supersedes an earlier one on the same question. Deciding to tell the people writes to
     each of them through the outbox. Scope `breaches:write`."""
+    outcome = service.decide(session, manifest, reference, payload, secret=secret,
+                             actor=actor_of(caller), now=now,
+                             finder=_finder(request, manifest))
+    return breach_out(outcome.decision.breach, manifest, now)
+
+
+def _finder(request: Request, manifest: Manifest) -> service.PeopleFinder:
     runtime = web_context(request)
-    with ConnectedDatastores.open(manifest, runtime.workspace.root,
-                                  timeout=runtime.settings.connect_timeout, write=False,
-                                  only=_stores(session, reference, payload)) as datastores:
-        outcome = service.decide(session, manifest, reference, payload, secret=secret,
-                                 actor=actor_of(caller), now=now, datastores=datastores)
-    return _full(outcome.decision.breach, manifest, now)
-
-
-def _stores(session: Any, reference: str, payload: DecisionFacts) -> list[str]:
-    """The datastores to open: none unless the people are to be told."""
-    if payload.question.value != "people" or not payload.notify:
-        return []
-    return list(dict.fromkeys(s.partition(".")[0]
-                              for s in service.get_breach(session, reference).systems))
+    return service.PeopleFinder(manifest, runtime.workspace.root,
+                                runtime.settings.connect_timeout)
 
 
 @router.post("/{reference}/notifications", response_model=BreachOut, responses=_CHANGE)
@@ -265,7 +147,7 @@ def notify(reference: str, payload: NotificationFacts, session: DbSession, calle
     the delay after 72 hours) or a public communication. Scope `breaches:write`."""
     notification = service.notify(session, manifest, reference, payload, secret=secret,
                                   actor=actor_of(caller), now=now)
-    return _full(notification.breach, manifest, now)
+    return breach_out(notification.breach, manifest, now)
 
 
 @router.post("/{reference}/close", response_model=BreachOut, responses=_CHANGE)
@@ -275,4 +157,4 @@ def close(reference: str, payload: ClosingFacts, session: DbSession, caller: Wri
     people's). Scope `breaches:write`."""
     breach = service.close_breach(session, reference, payload, secret=secret,
                                   actor=actor_of(caller), now=now)
-    return _full(breach, manifest, now)
+    return breach_out(breach, manifest, now)

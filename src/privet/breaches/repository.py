@@ -19,14 +19,20 @@ def by_reference(session: Session, reference: str, *, lock: bool = False) -> Bre
     query = (select(Breach).where(Breach.reference == reference)
              .options(selectinload(Breach.decisions), selectinload(Breach.notifications)))
     if lock:
-        query = query.with_for_update()
+        # Locked, the row is read afresh: what an earlier unlocked read loaded may be stale.
+        query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
 
 
-def count_with_prefix(session: Session, prefix: str) -> int:
-    """How many references start with ``prefix`` (``BR-2026-``)."""
-    return int(session.scalar(select(func.count()).select_from(Breach)
-                              .where(Breach.reference.startswith(prefix))) or 0)
+def last_number(session: Session, prefix: str) -> int:
+    """The highest number of the references ``prefix`` starts (``BR-2026-`` → 41 for
+    ``BR-2026-0041``); 0 when there is none. Longer references are larger numbers."""
+    last = session.scalar(select(Breach.reference)
+                          .where(Breach.reference.startswith(prefix))
+                          .order_by(func.length(Breach.reference).desc(),
+                                    Breach.reference.desc()).limit(1))
+    suffix = (last or "").removeprefix(prefix)
+    return int(suffix) if suffix.isdigit() else 0
 
 
 def register(session: Session, *, include_closed: bool = True,

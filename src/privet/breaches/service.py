@@ -10,7 +10,9 @@
 - **Decisions** (notify the authority or not, tell the people or not, and why) are never
   changed: a later one supersedes. Not notifying the authority is only for a breach
   unlikely to result in a risk (Art. 33(1)); not telling people at high risk needs one of
-  the Art. 34(3) exceptions.
+  the Art. 34(3) exceptions. Raising the risk past what a decision allows lifts it: the
+  clock runs again and closing waits for a new decision. ``disproportionate_effort``
+  needs a public communication before closing.
 - **Notifications** to the authority come in phases (Art. 33(4)): initial, follow-ups,
   final. Deciding to tell the people writes to each of them (found through the identity
   graph, ``privet.breaches.people``) through the outbox, in the same transaction.
@@ -26,8 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from privet.audit.service import append_entry
@@ -40,6 +45,7 @@ from privet.breaches.schemas import (
     ClosingFacts,
     DecisionFacts,
     NotificationFacts,
+    problems_of,
 )
 from privet.kit.clock import utc_naive
 from privet.kit.errors import PrivetError
@@ -63,6 +69,7 @@ from privet.requests.engine import ConnectedDatastores
 DEADLINE = timedelta(hours=72)
 """Art. 33(1): notify the authority within 72 hours of becoming aware of the breach."""
 DUE_SOON = timedelta(hours=24)
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class BreachError(PrivetError):
@@ -86,6 +93,15 @@ class BreachInvalid(BreachError):
         self.problems = problems
         super().__init__("; ".join(f"{field}: {message}" for field, message in problems.items()),
                          hint=hint or "correct these and send again; nothing was recorded")
+
+
+def checked(model: type[Model], values: dict[str, Any]) -> Model:
+    """``values`` (those not None) checked as ``model``: ``BreachInvalid`` naming each
+    problem at its field (the admin forms and the CLI give their values this way)."""
+    try:
+        return model.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        raise BreachInvalid(problems_of(exc)) from None
 
 
 # ---------------------------------------------------------------------------- the clock
@@ -162,10 +178,36 @@ def clock_of(breach: Breach, now: datetime) -> BreachClock:
                        not_notifying=decision is not None and not decision.notify)
 
 
-def in_force(breach: Breach, question: DecisionQuestion) -> BreachDecision | None:
-    """The latest decision on ``question`` (earlier ones are superseded)."""
+def latest(breach: Breach, question: DecisionQuestion) -> BreachDecision | None:
+    """The latest decision on ``question`` (earlier ones are superseded), whether or not
+    the current risk still allows it."""
     decisions = [d for d in breach.decisions if d.question == question.value]
     return max(decisions, key=lambda d: d.id) if decisions else None
+
+
+def holds(breach: Breach, decision: BreachDecision) -> bool:
+    """Whether the current risk still allows ``decision``: not notifying the authority
+    needs a breach unlikely to result in a risk (Art. 33(1)); not telling people at high
+    risk needs an Art. 34(3) exception. A decision to notify always holds."""
+    if decision.notify:
+        return True
+    if decision.question == DecisionQuestion.authority.value:
+        return breach.risk == RiskLevel.none.value
+    return breach.risk != RiskLevel.high.value or decision.exception is not None
+
+
+def in_force(breach: Breach, question: DecisionQuestion) -> BreachDecision | None:
+    """The latest decision on ``question`` if the current risk still allows it; one the
+    risk has since ruled out (the risk was raised) is no longer in force, as if none had
+    been taken: the clock runs again and closing waits for a new decision."""
+    decision = latest(breach, question)
+    return decision if decision is not None and holds(breach, decision) else None
+
+
+def lapsed(breach: Breach) -> list[BreachDecision]:
+    """The latest decisions that the current risk no longer allows."""
+    return [d for d in (latest(breach, q) for q in DecisionQuestion)
+            if d is not None and not holds(breach, d)]
 
 
 # ---------------------------------------------------------------------------- checks
@@ -225,21 +267,16 @@ def check_facts(manifest: Manifest, facts: BreachFacts, *, now: datetime) -> dic
 # ---------------------------------------------------------------------------- recording
 
 
-def record_breach(session: Session, manifest: Manifest, facts: BreachFacts, *, secret: bytes,
-                  actor: str, now: datetime) -> Breach:
-    """A new breach in the register (``BreachInvalid`` with every problem, nothing
-    written, if a fact is wrong)."""
-    moment = utc_naive(now)
-    problems = check_facts(manifest, facts, now=moment)
-    if problems:
-        raise BreachInvalid(problems)
-    prefix = f"BR-{moment:%Y}-"
-    breach = Breach(
-        reference=f"{prefix}{repository.count_with_prefix(session, prefix) + 1:04d}",
-        title=facts.title, description=facts.description,
+NUMBERING_ATTEMPTS = 5
+"""Tries at numbering a breach when concurrent recordings take the same number."""
+
+
+def _new_breach(facts: BreachFacts, reference: str, *, actor: str, now: datetime) -> Breach:
+    return Breach(
+        reference=reference, title=facts.title, description=facts.description,
         nature=[n.value for n in dict.fromkeys(facts.nature)],
         occurred_at=facts.occurred_at, discovered_at=facts.discovered_at,
-        recorded_at=moment, recorded_by=actor,
+        recorded_at=now, recorded_by=actor,
         data_categories=list(dict.fromkeys(facts.data_categories)),
         subject_categories=list(dict.fromkeys(facts.subject_categories)),
         systems=list(dict.fromkeys(facts.systems)),
@@ -247,7 +284,30 @@ def record_breach(session: Session, manifest: Manifest, facts: BreachFacts, *, s
         consequences=facts.consequences, measures=facts.measures, advice=facts.advice,
         risk=facts.risk.value, contact_point=facts.contact_point,
         status=BreachStatus.open.value, decisions=[], notifications=[])
-    repository.add(session, breach)
+
+
+def record_breach(session: Session, manifest: Manifest, facts: BreachFacts, *, secret: bytes,
+                  actor: str, now: datetime) -> Breach:
+    """A new breach in the register (``BreachInvalid`` with every problem, nothing
+    written, if a fact is wrong). Its reference is the next number of the year; when a
+    concurrent recording took it first, the next one after that."""
+    moment = utc_naive(now)
+    problems = check_facts(manifest, facts, now=moment)
+    if problems:
+        raise BreachInvalid(problems)
+    prefix = f"BR-{moment:%Y}-"
+    for _attempt in range(NUMBERING_ATTEMPTS):
+        breach = _new_breach(facts, f"{prefix}{repository.last_number(session, prefix) + 1:04d}",
+                             actor=actor, now=moment)
+        try:
+            with session.begin_nested():
+                repository.add(session, breach)
+        except IntegrityError:
+            continue  # another recording took that number meanwhile: take the next one
+        break
+    else:
+        raise BreachError("the breach could not be given a reference: other breaches were "
+                          "being recorded at the same moment", hint="try again")
     append_entry(session, secret=secret, actor=actor, action="breach.recorded",
                  subject_type="breach", subject_id=breach.reference, now=moment,
                  details={"risk": breach.risk, "nature": breach.nature,
@@ -315,9 +375,13 @@ def update_breach(session: Session, manifest: Manifest, reference: str,
         return breach
     breach.updated_at = moment
     session.flush()
+    details: dict[str, Any] = {"fields": changed, "risk": breach.risk}
+    if "risk" in changed:
+        # A decision the new risk rules out is no longer in force (see ``in_force``).
+        details["decisions_lapsed"] = [d.id for d in lapsed(breach)]
     append_entry(session, secret=secret, actor=actor, action="breach.updated",
                  subject_type="breach", subject_id=breach.reference, now=moment,
-                 details={"fields": changed, "risk": breach.risk})
+                 details=details)
     return breach
 
 
@@ -334,14 +398,51 @@ class DecisionOutcome:
     """Email addresses found that are not addresses (not written to)."""
 
 
+@dataclass(frozen=True)
+class PeopleFinder:
+    """Opens the datastores a breach involves, read-only, to find the people in them."""
+
+    manifest: Manifest
+    workspace_root: Path
+    timeout: int
+
+    def find(self, systems: Sequence[str]) -> AffectedPeople:
+        """Everyone with a row in the tables ``systems`` name (``DatastoreError`` when a
+        datastore involved cannot be reached or read)."""
+        stores = list(dict.fromkeys(s.partition(".")[0] for s in systems))
+        with ConnectedDatastores.open(self.manifest, self.workspace_root,
+                                      timeout=self.timeout, write=False,
+                                      only=stores) as datastores:
+            return find_affected_people(datastores, systems)
+
+
+def affected_people(session: Session, reference: str, *,
+                    finder: PeopleFinder) -> AffectedPeople:
+    """The people found in the datastores and tables the breach involves (a scan of each
+    of them: count on demand)."""
+    return finder.find(get_breach(session, reference).systems)
+
+
 def decide(session: Session, manifest: Manifest, reference: str, facts: DecisionFacts, *,
            secret: bytes, actor: str, now: datetime,
-           datastores: ConnectedDatastores | None = None) -> DecisionOutcome:
+           finder: PeopleFinder | None = None) -> DecisionOutcome:
     """Record a decision. Deciding to tell the people finds them in the datastores involved
-    (``datastores``, opened read-only, is then required) and queues one message each."""
+    (``finder`` is then required) and queues one message each; when none of them has an
+    email address, nothing is recorded."""
     moment = utc_naive(now)
+    found: tuple[list[str], AffectedPeople] | None = None
+    if facts.question is DecisionQuestion.people and facts.notify:
+        # The walk can take a while: search before taking the breach's row lock, then
+        # check that the systems searched are still those of the breach.
+        unlocked = get_breach(session, reference)
+        _check_decision(unlocked, facts)
+        systems = list(unlocked.systems)
+        found = systems, _find_people(unlocked, finder)
     breach = _open(session, reference)
     _check_decision(breach, facts)
+    if found is not None and found[0] != list(breach.systems):
+        raise BreachError(f"the systems involved in {breach.reference} changed while its "
+                          "people were searched", hint="try again")
     decision = BreachDecision(question=facts.question.value, notify=facts.notify,
                               reason=facts.reason,
                               exception=facts.exception.value if facts.exception else None,
@@ -352,9 +453,9 @@ def decide(session: Session, manifest: Manifest, reference: str, facts: Decision
                  subject_type="breach", subject_id=breach.reference, now=moment,
                  details={"decision": decision.id, "question": decision.question,
                           "notify": decision.notify, "exception": decision.exception})
-    if facts.question is DecisionQuestion.people and facts.notify:
-        return _tell_people(session, manifest, breach, decision, secret=secret, actor=actor,
-                            now=moment, datastores=datastores)
+    if found is not None:
+        return _tell_people(session, manifest, breach, decision, found[1], secret=secret,
+                            actor=actor, now=moment)
     return DecisionOutcome(decision)
 
 
@@ -405,24 +506,50 @@ def _risk_words(risk: str) -> str:
     return {"risk": "risk to people", "high": "high risk to people"}.get(risk, risk)
 
 
-def _tell_people(session: Session, manifest: Manifest, breach: Breach,
-                 decision: BreachDecision, *, secret: bytes, actor: str, now: datetime,
-                 datastores: ConnectedDatastores | None) -> DecisionOutcome:
-    if datastores is None:
-        raise BreachError("finding the people affected needs the datastores, which were not "
-                          "opened", hint="a bug: open ConnectedDatastores for the decision")
-    people = find_affected_people(datastores, breach.systems)
-    subject, body = people_subject(manifest), people_body(breach, manifest)
-    queued = skipped = 0
+def _addresses(people: AffectedPeople) -> tuple[list[str], int]:
+    """The addresses to write to, and how many found are not addresses."""
+    valid: list[str] = []
     for address in people.emails:
         try:
             check_address(address)
         except InvalidMessageError:
-            skipped += 1
             continue
+        valid.append(address)
+    return valid, len(people.emails) - len(valid)
+
+
+def _find_people(breach: Breach, finder: PeopleFinder | None) -> AffectedPeople:
+    """The people to write to; ``BreachError`` naming what was found when none of them
+    has an email address (nothing can be sent, so nothing is recorded)."""
+    if finder is None:
+        raise BreachError("finding the people affected needs the datastores, which were not "
+                          "opened", hint="a bug: pass a PeopleFinder for the decision")
+    people = finder.find(breach.systems)
+    if not _addresses(people)[0]:
+        counts = people.counts()
+        found = ", ".join(f"{n:,} values that are not email addresses" if kind == "email"
+                          else f"{kind.replace('_', ' ')} {n:,}"
+                          for kind, n in counts.items())
+        raise BreachError(
+            f"none of the people found in the {len(people.tables)} tables involved in "
+            f"{breach.reference} has an email address"
+            + (f" (found: {found})" if found else " (nobody was found)")
+            + ": nobody can be written to",
+            hint="make a public communication instead (a notification to the public), or "
+                 "record the decision not to tell them with the Art. 34(3) exception that "
+                 "applies; nothing was recorded")
+    return people
+
+
+def _tell_people(session: Session, manifest: Manifest, breach: Breach,
+                 decision: BreachDecision, people: AffectedPeople, *, secret: bytes,
+                 actor: str, now: datetime) -> DecisionOutcome:
+    subject, body = people_subject(manifest), people_body(breach, manifest)
+    addresses, skipped = _addresses(people)
+    for address in addresses:
         queue_message(session, to=address, subject=subject, text=body,
                       kind=MessageKind.breach_notice, reference=breach.reference)
-        queued += 1
+    queued = len(addresses)
     notification = BreachNotification(
         audience=Audience.people.value, phase=NotificationPhase.initial.value, sent_at=now,
         recorded_at=now, recorded_by=actor, recipients=queued,
@@ -524,14 +651,27 @@ def close_breach(session: Session, reference: str, facts: ClosingFacts, *, secre
     breach = _open(session, reference)
     missing = []
     audiences = {n.audience for n in breach.notifications}
+    risk = _risk_words(breach.risk)
     if Audience.authority.value not in audiences:
         decision = in_force(breach, DecisionQuestion.authority)
         if decision is None or decision.notify:
-            missing.append("the authority: notify it, or record the decision not to and why")
+            missing.append("the authority: notify it, or record the decision not to and why"
+                           + (f" (the decision not to notify no longer holds: the breach is "
+                              f"now assessed as a {risk})"
+                              if decision is None and latest(breach, DecisionQuestion.authority)
+                              else ""))
+    people = in_force(breach, DecisionQuestion.people)
     if (breach.risk == RiskLevel.high.value and not audiences & {Audience.people.value,
                                                                  Audience.public.value}
-            and in_force(breach, DecisionQuestion.people) is None):
-        missing.append("the people (high risk): tell them, or record why not (Art. 34(3))")
+            and people is None):
+        missing.append("the people (high risk): tell them, or record why not (Art. 34(3))"
+                       + (" (the decision not to tell them no longer holds: the risk is now "
+                          "high and it gives no Art. 34(3) exception)"
+                          if latest(breach, DecisionQuestion.people) else ""))
+    if (people is not None and people.exception == PeopleException.disproportionate_effort.value
+            and Audience.public.value not in audiences):
+        missing.append("the public: Art. 34(3)(c) replaces telling each person with a public "
+                       "communication; record it (a notification to the public)")
     if missing:
         raise BreachError(f"{breach.reference} cannot be closed yet: settle "
                           + "; ".join(missing),

@@ -35,8 +35,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from privet.documents.render import category_words, country_words, subject_words, use_words
 from privet.kit.durations import Duration
-from privet.manifest.geography import EEA, country_name
+from privet.manifest.lint import leaves_free_flow_zone
 from privet.manifest.schema import (
     AutomatedDecision,
     Contact,
@@ -48,7 +49,7 @@ from privet.manifest.schema import (
     RetentionRule,
     Transfer,
 )
-from privet.manifest.taxonomy import Taxonomy, TaxonomyKind, covers
+from privet.manifest.taxonomy import TaxonomyKind, covers
 
 Language = Literal["en", "fr"]
 
@@ -149,7 +150,7 @@ class ManifestDiff:
 
 def diff_manifests(before: Manifest, after: Manifest) -> ManifestDiff:
     """The changes from ``before`` to ``after`` (policy version and dates aside)."""
-    words = _Words(before.taxonomy_index, after.taxonomy_index)
+    words = _Words(before, after)
     changes: list[Change] = []
     for compare in (_purposes, _processors, _cookies, _retention, _promises, _organization,
                     _security_measures, _automated_decisions):
@@ -199,20 +200,27 @@ _COOKIE_CATEGORIES = {
 }
 
 
-class _Words:
-    """Names of taxonomy keys, from either manifest's vocabulary."""
+_TERM_WORDS: dict[TaxonomyKind, Callable[[Manifest, str, str], str]] = {
+    "data_category": category_words, "data_subject": subject_words,
+    "data_use": lambda manifest, key, _language: use_words(manifest, key)}
 
-    def __init__(self, before: Taxonomy, after: Taxonomy) -> None:
+
+class _Words:
+    """Names of taxonomy keys, from either manifest's vocabulary, in the policy's words
+    (French names of categories and subjects where Privet has them)."""
+
+    def __init__(self, before: Manifest, after: Manifest) -> None:
         self.before, self.after = before, after
 
-    def term(self, kind: TaxonomyKind, key: str) -> str:
-        name = self.after.name(kind, key)
+    def term(self, kind: TaxonomyKind, key: str, language: str = "en") -> str:
+        words = _TERM_WORDS[kind]
+        name = words(self.after, key, language)
         if name == key:
-            name = self.before.name(kind, key)
+            name = words(self.before, key, language)
         return key if name == key else f"{name} ({key})"
 
-    def terms(self, kind: TaxonomyKind, keys: Sequence[str]) -> str:
-        return ", ".join(self.term(kind, k) for k in keys)
+    def terms(self, kind: TaxonomyKind, keys: Sequence[str], language: str = "en") -> str:
+        return ", ".join(self.term(kind, k, language) for k in keys)
 
 
 def _basis(value: object, language: str) -> str:
@@ -222,8 +230,8 @@ def _basis(value: object, language: str) -> str:
     return _LEGAL_BASES[language].get(text, text)
 
 
-def _country(code: str) -> str:
-    return f"{country_name(code)} ({code})"
+def _country(code: str, language: str = "en") -> str:
+    return f"{country_words(code, language)} ({code})"
 
 
 def _new_keys(before: Sequence[str], after: Sequence[str]) -> list[str]:
@@ -262,13 +270,14 @@ def _purposes(before: Manifest, after: Manifest, words: _Words) -> Iterator[Chan
 
 def _purpose_added(key: str, purpose: Purpose, words: _Words) -> Change:
     categories = words.terms("data_category", purpose.data_categories)
+    categories_fr = words.terms("data_category", purpose.data_categories, "fr")
     en = (f"New purpose {_quoted(purpose.name, 'en')}, on the basis of "
           f"{_basis(purpose.legal_basis, 'en')}")
     fr = (f"Nouvelle finalité {_quoted(purpose.name, 'fr')}, fondée sur "
           f"{_basis(purpose.legal_basis, 'fr')}")
     if categories:
         en += f", processing {categories}"
-        fr += f", portant sur {categories}"
+        fr += f", portant sur {categories_fr}"
     if purpose.retention is not None:
         en += f", data kept {duration_words(purpose.retention, 'en')}"
         fr += f", données conservées {duration_words(purpose.retention, 'fr')}"
@@ -290,8 +299,8 @@ def _purpose_changes(key: str, old: Purpose, new: Purpose, words: _Words) -> Ite
                      f"{words.term('data_use', new.data_use)} (was "
                      f"{words.term('data_use', old.data_use)}).",
                      f"Finalité {fr_name} : les données servent désormais à "
-                     f"{words.term('data_use', new.data_use)} (auparavant "
-                     f"{words.term('data_use', old.data_use)}).")
+                     f"{words.term('data_use', new.data_use, 'fr')} (auparavant "
+                     f"{words.term('data_use', old.data_use, 'fr')}).")
     yield from _key_lists(ChangeKind.purpose_data_categories, key, "data_category",
                           old.data_categories, new.data_categories, words,
                           en_subject=f"Purpose {en_name}", fr_subject=f"Finalité {fr_name}",
@@ -327,10 +336,10 @@ def _key_lists(what: ChangeKind, key: str, kind: TaxonomyKind, old: Sequence[str
     en_parts, fr_parts = [], []
     if added:
         en_parts.append(f"now also {en_noun}: {words.terms(kind, added)}")
-        fr_parts.append(f"désormais aussi les {fr_noun} : {words.terms(kind, added)}")
+        fr_parts.append(f"désormais aussi les {fr_noun} : {words.terms(kind, added, 'fr')}")
     if gone:
         en_parts.append(f"no longer: {words.terms(kind, gone)}")
-        fr_parts.append(f"plus : {words.terms(kind, gone)}")
+        fr_parts.append(f"plus : {words.terms(kind, gone, 'fr')}")
     yield Change(what, key, ", ".join(old), ", ".join(new), bool(added),
                  f"{en_subject}: {'; '.join(en_parts)}.",
                  f"{fr_subject} : {' ; '.join(fr_parts)}.")
@@ -387,11 +396,10 @@ def _processor_added(key: str, processor: Processor, words: _Words) -> Change:
     en = f"New recipient: {processor.name} ({processor.service}), country: " \
          f"{_country(processor.country)}"
     fr = f"Nouveau destinataire : {processor.name} ({processor.service}), pays : " \
-         f"{_country(processor.country)}"
+         f"{_country(processor.country, 'fr')}"
     if processor.data_categories:
-        categories = words.terms("data_category", processor.data_categories)
-        en += f", receiving {categories}"
-        fr += f", recevant {categories}"
+        en += f", receiving {words.terms('data_category', processor.data_categories)}"
+        fr += f", recevant {words.terms('data_category', processor.data_categories, 'fr')}"
     if processor.transfer is not None:
         en += f", under {_mechanism(processor.transfer, 'en')}"
         fr += f", encadré par {_mechanism(processor.transfer, 'fr')}"
@@ -408,12 +416,12 @@ def _processor_changes(key: str, old: Processor, new: Processor, before: Manifes
                        after: Manifest, words: _Words) -> Iterator[Change]:
     name = new.name
     if old.country != new.country:
-        outside = new.country not in EEA
+        outside = leaves_free_flow_zone(after, new.country)
         yield Change(ChangeKind.processor_country, key, old.country, new.country, outside,
                      f"{name} now processes data in {_country(new.country)} (was "
                      f"{_country(old.country)}).",
-                     f"{name} traite désormais les données en {_country(new.country)} "
-                     f"(auparavant {_country(old.country)}).")
+                     f"{name} traite désormais les données en {_country(new.country, 'fr')} "
+                     f"(auparavant {_country(old.country, 'fr')}).")
     if _transfer_text(old.transfer) != _transfer_text(new.transfer):
         yield Change(ChangeKind.processor_transfer, key, _transfer_text(old.transfer),
                      _transfer_text(new.transfer), new.transfer is not None,
@@ -578,11 +586,12 @@ def _promise_set(manifest: Manifest, words: _Words) -> dict[str, _Promise]:
     for never_collect in promises.never_collect:
         subjects = sorted(never_collect.subjects)
         whom_en = f" from {words.terms('data_subject', subjects)}" if subjects else ""
-        whom_fr = f" auprès de {words.terms('data_subject', subjects)}" if subjects else ""
+        whom_fr = f" auprès de {words.terms('data_subject', subjects, 'fr')}" if subjects else ""
         for category in never_collect.categories:
-            name = words.term("data_category", category)
+            name, name_fr = words.term("data_category", category), words.term(
+                "data_category", category, "fr")
             add(f"never_collect:{category}:{','.join(subjects)}",
-                f"never to collect {name}{whom_en}", f"à ne jamais collecter {name}{whom_fr}")
+                f"never to collect {name}{whom_en}", f"à ne jamais collecter {name_fr}{whom_fr}")
     for never_store in promises.never_store:
         for value in never_store.values:
             text = value.value.replace("_", " ")
@@ -594,15 +603,15 @@ def _promise_set(manifest: Manifest, words: _Words) -> dict[str, _Promise]:
                 add(f"never_use:{category}:{use}",
                     f"never to use {words.term('data_category', category)} for "
                     f"{words.term('data_use', use)}",
-                    f"à ne jamais utiliser {words.term('data_category', category)} pour "
-                    f"{words.term('data_use', use)}")
+                    f"à ne jamais utiliser {words.term('data_category', category, 'fr')} pour "
+                    f"{words.term('data_use', use, 'fr')}")
     for residency in promises.data_residency:
         regions = ", ".join(sorted(residency.regions))
         for category in residency.categories or ["all"]:
             what_en = "personal data" if category == "all" else words.term("data_category",
                                                                               category)
             what_fr = "les données personnelles" if category == "all" else words.term(
-                "data_category", category)
+                "data_category", category, "fr")
             add(f"data_residency:{regions}:{category}", f"to keep {what_en} in {regions}",
                 f"à conserver {what_fr} dans : {regions}")
     return found

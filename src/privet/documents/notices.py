@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from functools import cache
 from typing import Any
 
@@ -34,14 +34,13 @@ from privet.datastores.conditions import condition_clause
 from privet.datastores.sql import open_engine, resolve_url
 from privet.documents import repository
 from privet.documents.diff import Change, duration_words
-from privet.jobs import repository as jobs_repository
+from privet.documents.render import date_words
 from privet.jobs.service import JobContext, enqueue, task
 from privet.kit.clock import utc_naive
 from privet.kit.db import session_scope
 from privet.kit.errors import ConfigurationError, DatastoreError, PrivetError
 from privet.manifest.schema import Manifest, NoticeRecipients
 from privet.models.documents import DocumentVersion, PolicyChangeNotice
-from privet.models.jobs import Job
 from privet.models.outbox import MessageKind
 from privet.notify.errors import InvalidMessageError
 from privet.notify.mailer import check_address, queue_message
@@ -113,11 +112,6 @@ def schedule_change_notices(session: Session, version: DocumentVersion, manifest
                   payload={"version": version.id},
                   dedupe_key=f"documents:change_notices:{version.id}")
     return ScheduledNotices(job.id, schedule.due_at, schedule.warning)
-
-
-def pending_job(session: Session, version: DocumentVersion) -> Job | None:
-    """The notice job of ``version``, if one was scheduled."""
-    return jobs_repository.by_dedupe_key(session, f"documents:change_notices:{version.id}")
 
 
 # ---------------------------------------------------------------------------- who
@@ -195,21 +189,6 @@ def _rows(manifest: Manifest, entry: NoticeRecipients, workspace_root: Any, *,
 # ---------------------------------------------------------------------------- what
 
 
-_MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"],
-}
-
-
-def _date(day: date, language: str) -> str:
-    month = _MONTHS[language][day.month - 1]
-    if language == "fr":
-        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
-
-
 def notice_language(manifest: Manifest, spoken: str | None) -> str:
     """The person's language if the policy is published in it and Privet writes notices
     in it (``fr-FR`` reads as ``fr``); else the policy's first such language; else
@@ -259,7 +238,7 @@ def change_notice_message(manifest: Manifest, version: DocumentVersion, *, langu
         "contact_email": organization.contact.email,
         "dpo_email": organization.dpo.email if organization.dpo else None,
         "label": version.label,
-        "effective": _date(version.effective_date, language),
+        "effective": date_words(version.effective_date, language),
         "changes": material,
         "other_changes": len(changes) - len(material),
         "new_link": version_link(base_url, version.label),

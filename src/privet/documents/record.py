@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from privet.kit.errors import PrivetError
 from privet.manifest.geography import EEA, country_name
-from privet.manifest.lint import free_flow_zone
+from privet.manifest.lint import leaves_free_flow_zone
 from privet.manifest.schema import (
     Contact,
     LegalBasis,
@@ -368,10 +368,9 @@ def _serving(manifest: Manifest, purpose_key: str) -> list[tuple[str, Processor]
 
 def _transfers(manifest: Manifest, serving: list[tuple[str, Processor]]
                ) -> tuple[TransferOut, ...]:
-    zone = free_flow_zone(manifest) or EEA
     found: list[TransferOut] = []
     for key, processor in serving:
-        if processor.country in zone:
+        if not leaves_free_flow_zone(manifest, processor.country):
             continue
         transfer = processor.transfer
         safeguard: str | Missing
@@ -576,11 +575,21 @@ def cell(value: Value, column: Column, *, separator: str = "\n") -> str:
     return separator.join(items) if items else column.empty
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """``text`` that a spreadsheet shows rather than runs: one starting like a formula
+    (``=HYPERLINK(...)``, ``+``, ``-``, ``@``) gets a leading single quote."""
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
 def table(record: Record) -> tuple[list[str], list[list[str]]]:
-    """Headings and text rows: what CSV and XLSX hold."""
+    """Headings and text rows: what CSV and XLSX hold, formulas made inert."""
     heads = columns(record)
     return ([c.heading for c in heads],
-            [[cell(v, c) for v, c in zip(row, heads, strict=True)] for row in rows(record)])
+            [[inert(cell(v, c)) for v, c in zip(row, heads, strict=True)]
+             for row in rows(record)])
 
 
 def title(record: Record) -> str:

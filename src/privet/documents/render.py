@@ -29,7 +29,7 @@ from privet.consent.texts import BANNER, CATEGORIES
 from privet.documents import texts
 from privet.kit.durations import Duration
 from privet.kit.errors import PrivetError
-from privet.manifest.geography import needs_transfer_mechanism
+from privet.manifest.lint import leaves_free_flow_zone
 from privet.manifest.schema import (
     Contact,
     Cookie,
@@ -339,7 +339,7 @@ def _recipient(manifest: Manifest, key: str, processor: Processor,
         purposes=purposes,
         data=[category_words(manifest, c, language) for c in processor.data_categories],
         country=country_words(processor.country, language), country_code=processor.country,
-        outside_eea=needs_transfer_mechanism(processor.country),
+        outside_eea=leaves_free_flow_zone(manifest, processor.country),
         transfer=transfer_words(processor.transfer, language) if processor.transfer else None,
         transfer_note=processor.transfer.note if processor.transfer else None,
         website=processor.website, dpa=processor.dpa)
@@ -524,14 +524,36 @@ def _translate(context: jinja2.runtime.Context, key: str, **values: Any) -> str:
         **{name: markdown_escape(value) for name, value in values.items()}))
 
 
+LINK_SCHEMES = ("http", "https", "mailto")
+"""The only schemes a document links to: any other (``javascript:``, ``data:``) could run
+in the reader's browser. A relative address (``/privacy-center``) has none and is kept."""
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_UNSAFE = re.compile(r"[\s<>\\]")
+
+
+def safe_url(url: str) -> str:
+    """``url`` fit for an ``href`` or a Markdown link: an http(s) or mailto address (or a
+    relative one), its ``<``, ``>``, backslash and whitespace percent-encoded (Markdown
+    ends a ``(<...>)`` link at them); any other scheme is a ``DocumentError``."""
+    # Read the scheme as a browser does: leading control characters and spaces dropped,
+    # tabs and line breaks removed anywhere (`java\tscript:` is `javascript:`).
+    seen = re.sub(r"[\t\n\r]", "", url.lstrip("".join(map(chr, range(33)))))
+    scheme = _URL_SCHEME.match(seen)
+    if scheme is not None and scheme[1].lower() not in LINK_SCHEMES:
+        raise DocumentError(f"refusing to print a link to `{url}`",
+                            hint="links must be http://, https:// or mailto: addresses")
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), url)
+
+
 @jinja2.pass_context
 def _link(context: jinja2.runtime.Context, url: str, text: str | None = None) -> str:
     """A link, in the document's format."""
+    href = safe_url(url)
     if context.eval_ctx.autoescape:
-        return Markup('<a href="{}">{}</a>').format(url, text or url)
+        return Markup('<a href="{}">{}</a>').format(href, text or url)
     if text is None:
-        return MarkdownText(f"<{url}>")
-    return MarkdownText(f"[{markdown_escape(text)}](<{url}>)")
+        return MarkdownText(f"<{href}>")
+    return MarkdownText(f"[{markdown_escape(text)}](<{href}>)")
 
 
 def _finalize_markdown(value: Any) -> Any:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from privet.documents import versions
 from privet.documents.diff import ManifestDiff
+from privet.documents.render import overrides_folder
 from privet.kit.cli import WorkspaceDir, console, err_console, reports_errors
 from privet.kit.clock import utc_naive
 from privet.kit.db import dispose, session_scope
@@ -62,7 +63,7 @@ def publish(dir: WorkspaceDir = None) -> None:
     with _runtime(dir) as runtime, session_scope(runtime.sessions) as session:
         result = versions.publish(session, runtime.manifest, now=utc_naive(), actor="cli",
                                   secret=runtime.secret,
-                                  overrides=runtime.workspace.root / "privacy" / "templates")
+                                  overrides=overrides_folder(runtime.workspace.root))
     if not result.created:
         _say(f"version {result.label} is already published with this content "
              f"(sha256 {result.content_hash[:12]}); nothing changed")

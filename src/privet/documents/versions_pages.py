@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from privet.documents import versions
 from privet.documents.diff import Change
+from privet.documents.render import DOCUMENTS
 from privet.models.documents import DocumentVersion
 from privet.web.deps import CurrentManifest, DbSession, Now
 from privet.web.pages import render
@@ -62,7 +63,6 @@ _WORDS = {
         "subprocessors": "Sous-traitants",
     },
 }
-DOCUMENTS = ("privacy-policy", "cookies", "subprocessors")
 _ARTICLE = re.compile(r"<article\b.*</article>", re.DOTALL)
 
 

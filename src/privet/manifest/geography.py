@@ -38,8 +38,3 @@ def in_region(country: str, region: str) -> bool:
     """True when ``country`` lies in ``region`` (``EU``, ``EEA`` or a country code)."""
     members = REGIONS.get(region)
     return country in members if members is not None else country == region
-
-
-def needs_transfer_mechanism(country: str) -> bool:
-    """A transfer to ``country`` leaves the EEA and needs an Art. 44-49 mechanism."""
-    return country not in EEA

@@ -257,6 +257,13 @@ def free_flow_zone(m: Manifest) -> frozenset[str] | None:
     return None
 
 
+def leaves_free_flow_zone(m: Manifest, country: str) -> bool:
+    """True when sending personal data to ``country`` is a transfer that needs an Art. 44-49
+    mechanism: outside :func:`free_flow_zone` (the EEA when no such law applies). The one
+    notion of "outside the EEA" of the record, the policy and the change notices."""
+    return country not in (free_flow_zone(m) or EEA)
+
+
 @rule("transfer-no-mechanism", Severity.error,
       "Personal data goes outside the EEA with no transfer mechanism (Art. 44-49).")
 def _transfer_no_mechanism(m: Manifest) -> Iterator[Diagnostic]:

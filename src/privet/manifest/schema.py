@@ -12,6 +12,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -46,6 +47,20 @@ def _region(code: str) -> str:
     return code
 
 
+def _web_address(url: str) -> str:
+    # The address becomes a link on the public privacy page: anything but a plain web
+    # address (`javascript:`, `data:`, markup) would run in the reader's browser.
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc
+            or any(c.isspace() or c in '<>"\'`' for c in url)):
+        raise ValueError(f"`{url}` is not a web address: write one that starts with "
+                         "`https://` (or `http://`), without spaces or quotes")
+    return url
+
+
 Key = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z][a-z0-9_]*$"),
@@ -71,6 +86,11 @@ Region = Annotated[
     str,
     AfterValidator(_region),
     Field(description="`EU`, `EEA` or an ISO 3166-1 alpha-2 country code."),
+]
+WebAddress = Annotated[
+    str,
+    AfterValidator(_web_address),
+    Field(description="A web address, `https://...` or `http://...`."),
 ]
 Email = Annotated[
     str,
@@ -218,7 +238,7 @@ class Organization(_Section):
     legal_name: str | None = Field(None, description="Registered legal name, if different.")
     address: str = Field(description="Registered postal address.")
     country: Country = Field(description="Country of establishment.")
-    website: str | None = Field(None, description="Public website.")
+    website: WebAddress | None = Field(None, description="Public website (`https://...`).")
     contact: Contact = Field(description="Privacy contact (an email at least).")
     dpo: Contact | None = Field(None, description="Data protection officer, if appointed.")
     eu_representative: Contact | None = Field(
@@ -578,8 +598,9 @@ class Processor(_Section):
     transfer: Transfer | None = Field(
         None, description="Needed when the country is outside the EEA."
     )
-    website: str | None = Field(None, description="Its website.")
-    dpa: str | None = Field(None, description="Where the data processing agreement is.")
+    website: WebAddress | None = Field(None, description="Its website (`https://...`).")
+    dpa: WebAddress | None = Field(
+        None, description="Where the data processing agreement is (`https://...`).")
 
 
 # ---------------------------------------------------------------------------- cookies
@@ -716,7 +737,9 @@ class PolicyMeta(_Section):
         None, description="Notice given before a material change takes effect."
     )
     languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]] = Field(
-        default_factory=lambda: ["en"], description="Languages documents are published in."
+        default_factory=lambda: ["en"], min_length=1,
+        description="Languages documents are published in (at least one); the first is "
+        "the default."
     )
     notify: list[NoticeRecipients] = Field(
         default_factory=list, description="Who receives change notices (`privet docs "
