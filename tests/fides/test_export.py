@@ -15,8 +15,11 @@ from typer.testing import CliRunner
 
 import privet.demo
 from privet.cli import app
+from privet.fides import cli as fides_cli
 from privet.fides.exporter import (
+    FidesExport,
     FidesExportError,
+    build_fides_export,
     export_fides,
     not_exported,
     render_not_exported,
@@ -307,7 +310,7 @@ def exported_then_imported(source: Manifest, folder: Path,
     return imported([folder], options)
 
 
-@pytest.mark.skipif(not SAMPLE.is_dir(), reason="the Fides sample is not here")
+@pytest.mark.usefixtures("fides_sample")
 def test_the_fides_sample_round_trips_import_export_import(tmp_path: Path) -> None:
     first = imported(SAMPLE_FILES)
     # The import carried real content, so the comparison below means something.
@@ -322,7 +325,7 @@ def test_the_fides_sample_round_trips_import_export_import(tmp_path: Path) -> No
     assert again == first
 
 
-@pytest.mark.skipif(not SAMPLE.is_dir(), reason="the Fides sample is not here")
+@pytest.mark.usefixtures("fides_sample")
 def test_a_second_export_writes_the_same_fides_files(tmp_path: Path) -> None:
     first = imported(SAMPLE_FILES)
     files = export_fides(first)
@@ -381,7 +384,15 @@ def test_the_demo_manifest_round_trips_as_far_as_fides_maps(tmp_path: Path) -> N
     assert again.cookies == [] and "cookies" in gaps
 
 
-def test_privet_export_fides_writes_the_files_from_the_workspace(tmp_path: Path) -> None:
+def test_privet_export_fides_writes_the_files_from_the_workspace(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    builds: list[Manifest] = []
+
+    def counted(manifest: Manifest) -> FidesExport:
+        builds.append(manifest)
+        return build_fides_export(manifest)
+
+    monkeypatch.setattr(fides_cli, "build_fides_export", counted)
     workspace = tmp_path / "workspace"
     (workspace / "privacy").mkdir(parents=True)
     (workspace / "privacy" / "manifest.yaml").write_text(
@@ -392,6 +403,7 @@ def test_privet_export_fides_writes_the_files_from_the_workspace(tmp_path: Path)
                                       "--out", str(out)])
 
     assert result.exit_code == 0, result.output
+    assert len(builds) == 1  # built once, for the files and the report
     assert f"wrote {out / 'datasets.yml'}" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["datasets.yml", "organization.yml",
                                                      "policies.yml", "systems.yml"]

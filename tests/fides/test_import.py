@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import yaml
+from sample_helpers import require_sample
 from typer.testing import CliRunner
 
 from privet.cli import app
+from privet.fides.reader import read_document
 from privet.manifest.loader import load_manifest
 from privet.manifest.schema import FieldErasureStrategy, ReferenceDirection, TableErasure
 
@@ -280,3 +284,34 @@ def test_without_an_erasure_policy_a_field_override_is_its_erasure(tmp_path: Pat
     # no rule to follow: the other personal fields get Privet's default (nullify)
     assert users.fields["nickname"].erasure is None
     assert "no privacy request policy with erasure rules" in output
+
+
+def test_yaml_merge_keys_are_read_as_fides_reads_them() -> None:
+    text = """\
+x-contact: &contact
+  name: Privacy office
+  address: 1 rue de la Paix, 75002 Paris, France
+organization:
+  - fides_key: acme
+    name: Acme
+    controller:
+      <<: *contact
+      email: privacy@acme.test
+"""
+    document, problems = read_document(text, "org.yml")
+    assert problems == [] and document is not None
+    assert document.data == yaml.safe_load(text)
+    assert document.locate(("organization", 0, "controller", "email")).line == 9
+
+
+def test_the_fides_sample_is_required_in_ci(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    absent = tmp_path / "fides-sample"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required in CI"):
+        require_sample(absent)
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        require_sample(absent)
+    absent.mkdir()
+    assert require_sample(absent) == absent

@@ -28,7 +28,7 @@ EMAIL = "customer-1@example.com"
 SECRET = b"fides-sample-secret-0123456789abcdef"
 STORE = "postgres_example_test_dataset"
 
-pytestmark = pytest.mark.skipif(not SAMPLE.is_dir(), reason="the Fides sample is not here")
+pytestmark = pytest.mark.usefixtures("fides_sample")
 
 
 @pytest.fixture

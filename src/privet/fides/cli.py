@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from privet.fides.exporter import not_exported, render_not_exported, write_fides
+from privet.fides.exporter import build_fides_export, render_not_exported, write_export
 from privet.kit.cli import WorkspaceDir, console, reports_errors
 from privet.kit.workspace import Workspace
 
@@ -26,10 +26,10 @@ def export_fides(
 ) -> None:
     """Write Fides datasets and systems (and organization, policies) from the manifest;
     say what Fides has no place for."""
-    manifest = Workspace.find(dir).load_manifest()
-    for path in write_fides(manifest, out):
+    export = build_fides_export(Workspace.find(dir).load_manifest())
+    for path in write_export(export, out):
         console.print(f"wrote {path}", highlight=False)
-    console.print(render_not_exported(not_exported(manifest)), end="", markup=False,
+    console.print(render_not_exported(export.not_exported), end="", markup=False,
                   highlight=False)
 
 

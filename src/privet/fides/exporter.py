@@ -28,20 +28,19 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from privet.fides.vocabulary import IDENTITY_TYPES, LEGAL_BASIS, SPECIAL_CATEGORY_BASIS
 from privet.kit.errors import PrivetError
 from privet.manifest.schema import (
     ConsentSettings,
     Contact,
     DataField,
     FieldErasureStrategy,
-    LegalBasis,
     Manifest,
     ProcessorRole,
     Purpose,
     Reference,
     ReferenceDirection,
     Role,
-    SpecialCategoryCondition,
     Table,
     TableErasure,
     TransferMechanism,
@@ -52,33 +51,6 @@ ORGANIZATION_KEY = "default_organization"
 PROMISES_POLICY_KEY = "privet_promises"
 THIRD_PARTY_SYSTEM_TYPE = "Third Party"
 PURPOSE_SYSTEM_TYPE = "Application"
-
-LEGAL_BASIS: dict[LegalBasis, str] = {
-    LegalBasis.consent: "Consent",
-    LegalBasis.contract: "Contract",
-    LegalBasis.legal_obligation: "Legal obligations",
-    LegalBasis.vital_interest: "Vital interests",
-    LegalBasis.public_task: "Public interest",
-    LegalBasis.legitimate_interest: "Legitimate interests",
-}
-"""Privet's Art. 6 bases and fideslang's ``legal_basis_for_processing`` values."""
-
-SPECIAL_CATEGORY_BASIS: dict[SpecialCategoryCondition, str] = {
-    SpecialCategoryCondition.explicit_consent: "Explicit consent",
-    SpecialCategoryCondition.employment_social_security:
-        "Employment, social security and social protection",
-    SpecialCategoryCondition.vital_interests: "Vital interests",
-    SpecialCategoryCondition.not_for_profit_body: "Not-for-profit bodies",
-    SpecialCategoryCondition.made_public_by_subject: "Made public by the data subject",
-    SpecialCategoryCondition.legal_claims: "Legal claims or judicial acts",
-    SpecialCategoryCondition.substantial_public_interest:
-        "Reasons of substantial public interest (with a basis in law)",
-    SpecialCategoryCondition.health_or_social_care: "Health or social care (with a basis in law)",
-    SpecialCategoryCondition.public_health: "Public health (with a basis in law)",
-    SpecialCategoryCondition.archiving_research_statistics:
-        "Archiving, research and statistics (with a basis in law)",
-}
-"""Privet's Art. 9(2) conditions and fideslang's ``special_category_legal_basis`` values."""
 
 TRANSFER_BASIS: dict[TransferMechanism, str] = {
     TransferMechanism.adequacy: "Adequacy Decision",
@@ -98,11 +70,6 @@ FIELD_MASKING: dict[FieldErasureStrategy, str] = {
 }
 """Privet's field erasure strategies and the Fides masking strategies that do the same
 (``keep`` is Fides's ``read_only``)."""
-
-IDENTITY_TYPES = {"phone": "phone_number"}
-"""Privet identity types Fides names otherwise (its built-in ``phone_number``); the others
-keep their name (``email``, or a custom identity such as ``username``)."""
-
 
 class FidesExportError(PrivetError):
     """The manifest cannot be written as Fides resources, or not where asked."""
@@ -158,7 +125,12 @@ def write_fides(manifest: Manifest, out: Path) -> list[Path]:
     Everything is built and validated first: a manifest that cannot be exported, or an
     ``out`` that is not a folder, writes nothing.
     """
-    files = export_fides(manifest)
+    return write_export(build_fides_export(manifest), out)
+
+
+def write_export(export: FidesExport, out: Path) -> list[Path]:
+    """Write the files of an export already built into ``out`` (see :func:`write_fides`)."""
+    files = export.files
     if out.exists() and not out.is_dir():
         raise FidesExportError(f"{out} is a file, not a folder",
                                hint="give --out a folder (it is created if missing)")

@@ -22,6 +22,7 @@ import yaml
 
 from privet.fides.reader import FidesDocument, FidesResource, is_dsr_policy
 from privet.fides.report import ImportReport
+from privet.fides.vocabulary import FIDES_IDENTITY_TYPES, LEGAL_BASES, SPECIAL_CATEGORY_CONDITIONS
 from privet.kit.durations import Duration, DurationError
 from privet.kit.errors import PrivetError
 from privet.manifest.diagnostics import ManifestError
@@ -29,33 +30,6 @@ from privet.manifest.loader import load_manifest
 from privet.manifest.schema import Manifest
 from privet.manifest.source import Location
 from privet.manifest.taxonomy import Taxonomy, TaxonomyKind, covers, is_personal
-
-IDENTITY_TYPES = {"phone_number": "phone"}
-"""Fides identity types that Privet names otherwise (its CLI's ``--phone``); the others keep
-their Fides name (``email``, or a custom identity such as ``loyalty_id``)."""
-
-LEGAL_BASES = {
-    "Consent": "consent", "Contract": "contract", "Legal obligations": "legal_obligation",
-    "Vital interests": "vital_interest", "Public interest": "public_task",
-    "Legitimate interests": "legitimate_interest",
-}
-"""fideslang ``legal_basis_for_processing`` → Privet ``legal_basis``."""
-
-SPECIAL_CATEGORY_CONDITIONS = {
-    "Explicit consent": "explicit_consent",
-    "Employment, social security and social protection": "employment_social_security",
-    "Vital interests": "vital_interests",
-    "Not-for-profit bodies": "not_for_profit_body",
-    "Made public by the data subject": "made_public_by_subject",
-    "Legal claims or judicial acts": "legal_claims",
-    "Reasons of substantial public interest (with a basis in law)":
-        "substantial_public_interest",
-    "Health or social care (with a basis in law)": "health_or_social_care",
-    "Public health (with a basis in law)": "public_health",
-    "Archiving, research and statistics (with a basis in law)":
-        "archiving_research_statistics",
-}
-"""fideslang ``special_category_legal_basis`` → Privet ``special_category_condition``."""
 
 MANIFEST_FILES = ("organization.yaml", "taxonomy.yaml", "purposes.yaml", "promises.yaml",
                   "datastores.yaml")
@@ -503,7 +477,7 @@ class _Importer:
         meta = raw.get("fides_meta") or {}
         identity = meta.get("identity")
         if identity:
-            kind = IDENTITY_TYPES.get(str(identity), str(identity))
+            kind = FIDES_IDENTITY_TYPES.get(str(identity), str(identity))
             if not _KEY.match(kind):
                 kind = slug(kind)
                 self.report.add(resource.locate(*at, "fides_meta", "identity"),

@@ -88,6 +88,7 @@ def _build(node: yaml.Node, path: PathKey, file: str, loader: yaml.SafeLoader,
            values: dict[PathKey, Location], keys: dict[PathKey, Location]) -> Any:
     values[path] = Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # `<<: *anchor` merge keys, as yaml.safe_load reads them
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = str(loader.construct_object(key_node, deep=True))
