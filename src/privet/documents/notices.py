@@ -21,11 +21,9 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,7 +32,6 @@ from privet.datastores.conditions import condition_clause
 from privet.datastores.sql import open_engine, resolve_url
 from privet.documents import repository
 from privet.documents.diff import Change, duration_words
-from privet.documents.render import date_words
 from privet.jobs.service import JobContext, enqueue, task
 from privet.kit.clock import utc_naive
 from privet.kit.db import session_scope
@@ -42,14 +39,14 @@ from privet.kit.errors import ConfigurationError, DatastoreError, PrivetError
 from privet.manifest.schema import Manifest, NoticeRecipients
 from privet.models.documents import DocumentVersion, PolicyChangeNotice
 from privet.models.outbox import MessageKind
+from privet.notify import messages
 from privet.notify.errors import InvalidMessageError
 from privet.notify.mailer import check_address, queue_message
+from privet.notify.messages import RenderedMessage
 
 log = logging.getLogger(__name__)
 
 SEND_CHANGE_NOTICES = "documents.change_notices"
-LANGUAGES = ("en", "fr")
-"""Languages Privet writes change notices in."""
 BATCH = 500
 """Recipients queued per transaction."""
 
@@ -189,35 +186,6 @@ def _rows(manifest: Manifest, entry: NoticeRecipients, workspace_root: Any, *,
 # ---------------------------------------------------------------------------- what
 
 
-def notice_language(manifest: Manifest, spoken: str | None) -> str:
-    """The person's language if the policy is published in it and Privet writes notices
-    in it (``fr-FR`` reads as ``fr``); else the policy's first such language; else
-    English."""
-    published = [lang for lang in manifest.policy.languages if lang in LANGUAGES]
-    wanted = (spoken or "").strip().lower().replace("_", "-").split("-")[0]
-    if wanted in published:
-        return wanted
-    return published[0] if published else "en"
-
-
-@dataclass(frozen=True)
-class NoticeMessage:
-    subject: str
-    text: str
-    html: str
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=ChoiceLoader([PackageLoader("privet.documents", "notice_templates"),
-                             PackageLoader("privet.notify", "templates")]),
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False,
-                                     default=False),
-        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
-
-
 def version_link(base_url: str, label: str) -> str:
     """The stable address of a published version."""
     from urllib.parse import quote
@@ -226,35 +194,17 @@ def version_link(base_url: str, label: str) -> str:
 
 
 def change_notice_message(manifest: Manifest, version: DocumentVersion, *, language: str,
-                          base_url: str) -> NoticeMessage:
+                          base_url: str) -> RenderedMessage:
     """The notice of ``version`` in ``language``: its material changes in words, when it
     takes effect, links to it and to the version it replaces."""
     changes = [Change.from_json(c) for c in version.changes]
     material = [c.sentence(language) for c in changes if c.material]
-    organization = manifest.organization
-    context = {
-        "language": language,
-        "organization": organization.name,
-        "contact_email": organization.contact.email,
-        "dpo_email": organization.dpo.email if organization.dpo else None,
-        "label": version.label,
-        "effective": date_words(version.effective_date, language),
-        "changes": material,
-        "other_changes": len(changes) - len(material),
-        "new_link": version_link(base_url, version.label),
-        "previous_link": (version_link(base_url, version.previous_label)
-                          if version.previous_label else None),
-    }
-    environment = _environment()
-    text_template = environment.get_template(f"{language}/change_notice.txt")
-    subject_parts = text_template.blocks["subject"](text_template.new_context(context))
-    subject = " ".join("".join(subject_parts).split())
-    lines = [line.rstrip() for line in text_template.render(context).strip().splitlines()]
-    text = "\n".join(line for i, line in enumerate(lines)
-                     if line or (i and lines[i - 1])) + "\n"
-    html = environment.get_template(f"{language}/change_notice.html").render(
-        {**context, "subject": subject})
-    return NoticeMessage(subject, text, html)
+    return messages.change_notice_message(
+        manifest, language=language, label=version.label, effective=version.effective_date,
+        changes=material, other_changes=len(changes) - len(material),
+        new_link=version_link(base_url, version.label),
+        previous_link=(version_link(base_url, version.previous_label)
+                       if version.previous_label else None))
 
 
 # ---------------------------------------------------------------------------- sending
@@ -287,7 +237,7 @@ def queue_change_notices(sessions: sessionmaker[Session], version_id: int, *,
     pending = [r for r in recipients if r.email not in told]
     refused: list[str] = []
     queued = 0
-    messages: dict[str, NoticeMessage] = {}
+    messages_by_language: dict[str, RenderedMessage] = {}
     for start in range(0, len(pending), BATCH):
         with session_scope(sessions) as session:
             for recipient in pending[start:start + BATCH]:
@@ -296,11 +246,11 @@ def queue_change_notices(sessions: sessionmaker[Session], version_id: int, *,
                 except InvalidMessageError:
                     refused.append(recipient.email)
                     continue
-                language = notice_language(manifest, recipient.language)
-                if language not in messages:
-                    messages[language] = change_notice_message(
+                language = messages.message_language(manifest, recipient.language)
+                if language not in messages_by_language:
+                    messages_by_language[language] = change_notice_message(
                         manifest, version, language=language, base_url=base_url)
-                message = messages[language]
+                message = messages_by_language[language]
                 outbox = queue_message(session, to=recipient.email, subject=message.subject,
                                        text=message.text, html=message.html,
                                        kind=MessageKind.change_notice,

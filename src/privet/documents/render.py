@@ -16,7 +16,6 @@ import gettext
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from privet.consent.texts import BANNER, CATEGORIES
 from privet.documents import texts
 from privet.kit.durations import Duration
 from privet.kit.errors import PrivetError
+from privet.kit.words import date_words
 from privet.manifest.lint import leaves_free_flow_zone
 from privet.manifest.schema import (
     Contact,
@@ -80,12 +80,6 @@ def overrides_folder(workspace_root: Path) -> Path:
 def duration_words(period: Duration, language: str) -> str:
     """``12 months``, ``3 years``, ``7 days`` (``12 mois``, ``3 ans``, ``7 jours``)."""
     return period.in_words(language)
-
-
-def date_words(day: date, language: str) -> str:
-    """``15 January 2026``, ``15 janvier 2026`` (``1er janvier`` in French)."""
-    number = "1er" if language == "fr" and day.day == 1 else str(day.day)
-    return f"{number} {texts.MONTHS[language][day.month - 1]} {day.year}"
 
 
 @cache

@@ -529,13 +529,6 @@ REGIONS: dict[str, dict[str, str]] = {
     "fr": {"EU": "l\u2019Union européenne", "EEA": "l\u2019Espace économique européen"},
 }
 
-MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-}
-
 # French names of fideslang's data categories and subjects; a key missing here (or a
 # company's own key) keeps the taxonomy's name.
 CATEGORY_NAMES_FR = {

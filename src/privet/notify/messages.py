@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from privet.kit.words import date_words
 from privet.manifest.schema import Manifest
 from privet.notify.errors import InvalidMessageError
 
@@ -48,12 +49,6 @@ _REQUEST_LABELS: dict[str, dict[str, str]] = {
         "portability": "copie portable de vos données personnelles",
         "marketing_opt_out": "l'arrêt des messages commerciaux",
     },
-}
-_MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"],
 }
 
 
@@ -122,7 +117,7 @@ def receipt_message(
     return _render("receipt", manifest, lang, {
         "request_label": _request_label(request_type, lang),
         "reference": _required(reference, "reference"),
-        "deadline": _date(deadline, lang),
+        "deadline": date_words(deadline, lang),
         "response_time": manifest.organization.response_deadline.in_words(lang),
     })
 
@@ -144,7 +139,7 @@ def extension_message(
     return _render("extension", manifest, lang, {
         "request_label": _request_label(request_type, lang),
         "reference": _required(reference, "reference"),
-        "deadline": _date(new_deadline, lang),
+        "deadline": date_words(new_deadline, lang),
         "reason": _required(reason, "reason"),
     })
 
@@ -232,6 +227,18 @@ def customer_notice_message(
     })
 
 
+def change_notice_message(manifest: Manifest, *, language: str, label: str, effective: date,
+                          changes: list[str], other_changes: int, new_link: str,
+                          previous_link: str | None) -> RenderedMessage:
+    """A published policy version's notice to the people it concerns: its material changes
+    in words, when it takes effect, links to it and to the version it replaces."""
+    lang = message_language(manifest, language)
+    return _render("change_notice", manifest, lang, {
+        "label": label, "effective": date_words(effective, lang), "changes": changes,
+        "other_changes": other_changes, "new_link": new_link,
+        "previous_link": previous_link})
+
+
 def reminder_message(manifest: Manifest, *, items: list[dict[str, Any]], days: int,
                      link: str) -> RenderedMessage:
     """Remind the privacy team of requests due within ``days`` (in English: staff mail)."""
@@ -310,15 +317,8 @@ def _request_label(request_type: str, language: str) -> str:
     return labels[request_type]
 
 
-def _date(day: date, language: str) -> str:
-    month = _MONTHS[language][day.month - 1]
-    if language == "fr":
-        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
-
-
 def _moment(moment: datetime, language: str) -> str:
     utc = moment.astimezone(UTC) if moment.tzinfo else moment
     if language == "fr":
-        return f"{_date(utc.date(), language)} à {utc.hour} h {utc.minute:02d} UTC"
-    return f"{_date(utc.date(), language)} at {utc.hour:02d}:{utc.minute:02d} UTC"
+        return f"{date_words(utc.date(), language)} à {utc.hour} h {utc.minute:02d} UTC"
+    return f"{date_words(utc.date(), language)} at {utc.hour:02d}:{utc.minute:02d} UTC"
