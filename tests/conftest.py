@@ -49,6 +49,20 @@ def _postgres_admin(dbname: str = "postgres") -> psycopg.Connection[tuple[Any, .
                            dbname=dbname, connect_timeout=3, autocommit=True)
 
 
+ENGINES = ("sqlite", "postgresql", "mariadb")
+
+
+@pytest.fixture(params=ENGINES)
+def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each engine in turn: a SQLite file, then a fresh PostgreSQL
+    and a fresh MariaDB database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shop.db'}"
+    url: str = request.getfixturevalue(
+        "postgres_url" if request.param == "postgresql" else "mariadb_url")
+    return url
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """URL of a new, empty PostgreSQL database (user postgres), dropped after the test."""

@@ -154,19 +154,11 @@ def shop(root: Path, url: str) -> None:
         "url: URL", f"url: '{url}'"))
 
 
-def shop_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'shop.db'}"
-    url: str = request.getfixturevalue(
-        "postgres_url" if request.param == "postgresql" else "mariadb_url")
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def shop_root(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+@pytest.fixture
+def shop_root(engine_url: str, tmp_path: Path) -> Path:
     root = tmp_path / "site"
     root.mkdir()
-    shop(root, shop_url(request, tmp_path))
+    shop(root, engine_url)
     return root
 
 

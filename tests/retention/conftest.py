@@ -44,7 +44,6 @@ NOW = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
 BULK = 2_500
 """Expired visits beyond the boundary rows: three batches of 1,000."""
 OPEN_EMAIL = "open@shop.example"
-ENGINES = ("sqlite", "postgresql", "mariadb")
 
 
 def schema() -> sa.MetaData:
@@ -285,19 +284,10 @@ def build_shop(url: str, root: Path, now: datetime = NOW) -> Shop:
     return Shop(sa.make_url(url).get_backend_name(), url, root, now)
 
 
-@pytest.fixture(params=ENGINES)
-def shop_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'shop.db'}"
-    url: str = request.getfixturevalue(
-        "postgres_url" if request.param == "postgresql" else "mariadb_url")
-    return url
-
-
 @pytest.fixture
-def shop(shop_url: str, tmp_path: Path) -> Iterator[Shop]:
+def shop(engine_url: str, tmp_path: Path) -> Iterator[Shop]:
     """The shop on each engine."""
-    built = build_shop(shop_url, tmp_path / "site")
+    built = build_shop(engine_url, tmp_path / "site")
     try:
         yield built
     finally:
@@ -311,9 +301,9 @@ is then due (none is a second away from it), the recent rows still are not."""
 
 
 @pytest.fixture
-def cli_shop(shop_url: str, tmp_path: Path) -> Iterator[Shop]:
+def cli_shop(engine_url: str, tmp_path: Path) -> Iterator[Shop]:
     """The shop on each engine, built an hour ago."""
-    built = build_shop(shop_url, tmp_path / "site", AN_HOUR_AGO)
+    built = build_shop(engine_url, tmp_path / "site", AN_HOUR_AGO)
     try:
         yield built
     finally:

@@ -28,6 +28,7 @@ from privet.consent.texts import BANNER, CATEGORIES
 from privet.documents import texts
 from privet.kit.durations import Duration
 from privet.kit.errors import PrivetError
+from privet.kit.files import write_files
 from privet.kit.words import date_words
 from privet.manifest.lint import leaves_free_flow_zone
 from privet.manifest.schema import (
@@ -676,13 +677,4 @@ def write_documents(manifest: Manifest, out: Path, *, languages: Sequence[str] |
     nothing is written when one fails to render."""
     rendered = render_documents(manifest, languages=languages, overrides=overrides,
                                 privacy_center_url=privacy_center_url)
-    if out.exists() and not out.is_dir():
-        raise DocumentError(f"{out} is a file, not a folder",
-                            hint="give --out a folder (it is created if missing)")
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for name, text in rendered.items():
-        path = out / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    return write_files(out, rendered, error=DocumentError)

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from privet.fides.vocabulary import IDENTITY_TYPES, LEGAL_BASIS, SPECIAL_CATEGORY_BASIS
 from privet.kit.errors import PrivetError
+from privet.kit.files import write_files
 from privet.manifest.schema import (
     ConsentSettings,
     Contact,
@@ -130,21 +131,7 @@ def write_fides(manifest: Manifest, out: Path) -> list[Path]:
 
 def write_export(export: FidesExport, out: Path) -> list[Path]:
     """Write the files of an export already built into ``out`` (see :func:`write_fides`)."""
-    files = export.files
-    if out.exists() and not out.is_dir():
-        raise FidesExportError(f"{out} is a file, not a folder",
-                               hint="give --out a folder (it is created if missing)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
-        for name, text in files.items():
-            path = out / name
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    except OSError as exc:
-        raise FidesExportError(f"cannot write the Fides files into {out}: {exc.strerror}",
-                               hint="choose a folder you can write to") from None
-    return written
+    return write_files(out, export.files, error=FidesExportError)
 
 
 def build_fides_export(manifest: Manifest) -> FidesExport:

@@ -25,6 +25,7 @@ from privet.fides.report import ImportReport
 from privet.fides.vocabulary import FIDES_IDENTITY_TYPES, LEGAL_BASES, SPECIAL_CATEGORY_CONDITIONS
 from privet.kit.durations import Duration, DurationError
 from privet.kit.errors import PrivetError
+from privet.kit.files import write_files
 from privet.manifest.diagnostics import ManifestError
 from privet.manifest.loader import load_manifest
 from privet.manifest.schema import Manifest
@@ -683,23 +684,16 @@ def write_manifest(result: ImportResult, out: Path, *, force: bool = False) -> l
         raise FidesImportError(f"{out} already holds a manifest ({existing[0].name}...)",
                                hint="choose another --out, or pass --force to replace it")
     check_loads(files)
-    out.mkdir(parents=True, exist_ok=True)
     for path in existing:
         path.unlink()
-    written = []
-    for name, text in files.items():
-        target = out / name
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
-    return written
+    return write_files(out, files, error=FidesImportError)
 
 
 def check_loads(files: dict[str, str]) -> Manifest:
     """Load the files as a manifest from a scratch folder; a failure is an import error."""
     folder = Path(tempfile.mkdtemp(prefix="privet-fides-"))
     try:
-        for name, text in files.items():
-            (folder / name).write_text(text, encoding="utf-8")
+        write_files(folder, files, error=FidesImportError)
         try:
             return load_manifest(folder, root=folder)
         except ManifestError as exc:
