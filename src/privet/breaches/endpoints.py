@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Security
-from fastapi.security import APIKeyHeader, HTTPBearer
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from privet.auth.service import Principal
@@ -34,17 +33,11 @@ from privet.breaches.views import (
 from privet.manifest.schema import Manifest
 from privet.models.accounts import Role
 from privet.web.deps import CurrentManifest, DbSession, Now, WorkspaceSecret, web_context
-from privet.web.security import api_caller
+from privet.web.security import API_KEY_SCHEMES, api_caller
 from privet.workflow.views import actor_of
 
-_BEARER = HTTPBearer(auto_error=False, scheme_name="bearer",
-                     description="An API key, `Authorization: Bearer pk_…` "
-                                 "(`privet users api-key`).")
-_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="x-api-key",
-                       description="The same API key, in the X-API-Key header.")
-
 router = APIRouter(prefix="/api/admin/breaches", tags=["breaches"],
-                   dependencies=[Security(_BEARER), Security(_HEADER)])
+                   dependencies=API_KEY_SCHEMES)
 
 Reader = Annotated[Principal, Depends(api_caller(Role.viewer, "breaches:read"))]
 Writer = Annotated[Principal, Depends(api_caller(Role.privacy_officer, "breaches:write"))]

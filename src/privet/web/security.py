@@ -17,7 +17,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Request, Response, Security
+from fastapi.security import APIKeyHeader, HTTPBearer
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
@@ -112,3 +113,13 @@ def page_user(at_least: Role) -> Callable[..., Principal]:
         return require_role(principal, at_least=at_least)
 
     return dependency
+
+
+# Declared on the API routers so that /docs offers to send a key; ``api_caller`` checks it.
+API_KEY_SCHEMES = [
+    Security(HTTPBearer(auto_error=False, scheme_name="bearer",
+                        description="An API key, `Authorization: Bearer pk_…` "
+                                    "(`privet users api-key`).")),
+    Security(APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="x-api-key",
+                          description="The same API key, in the X-API-Key header.")),
+]

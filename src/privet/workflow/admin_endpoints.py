@@ -15,8 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Security
-from fastapi.security import APIKeyHeader, HTTPBearer
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from privet.auth.service import Principal
@@ -24,7 +23,7 @@ from privet.models.accounts import Role
 from privet.models.jobs import JobState
 from privet.models.outbox import MessageKind, MessageStatus
 from privet.web.deps import CurrentManifest, DbSession, Now, WorkspaceSecret
-from privet.web.security import api_caller
+from privet.web.security import API_KEY_SCHEMES, api_caller
 from privet.workflow.handling import approve_request, reject_request
 from privet.workflow.schemas import Channel, QueueItem, RequestLogRow, RequestState, RequestType
 from privet.workflow.service import queue
@@ -41,14 +40,8 @@ from privet.workflow.views import (
 )
 
 # Declared so that /docs offers to send a key; ``api_caller`` does the checking.
-_BEARER = HTTPBearer(auto_error=False, scheme_name="bearer",
-                     description="An API key, `Authorization: Bearer pk_…` "
-                                 "(`privet users api-key`).")
-_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="x-api-key",
-                       description="The same API key, in the X-API-Key header.")
-
 router = APIRouter(prefix="/api", tags=["admin"],
-                   dependencies=[Security(_BEARER), Security(_HEADER)])
+                   dependencies=API_KEY_SCHEMES)
 
 Reader = Annotated[Principal, Depends(api_caller(Role.viewer, "requests:read"))]
 Decider = Annotated[Principal, Depends(api_caller(Role.privacy_officer, "requests:write"))]
